@@ -1,0 +1,199 @@
+"""The nightly job over a simulated week, on a generated landing directory.
+
+One module fixture runs the week once (it is the expensive part) and records what it saw;
+each test then asserts one property:
+
+* rows that arrive on a later night land on their event day;
+* a run killed mid-build leaves the published release, the working database and the log
+  untouched, and the next run succeeds;
+* a reader holding the serving database open does not block the nightly run;
+* a second nightly started while one runs refuses with a clear message;
+* the week of nightly runs gives the same marts as one full build as of the last night.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tsw.nightly import Warehouse, run_nightly, warehouse_lock
+from tsw.publish import current_release, serving_database
+
+FIRST_NIGHT = date(2026, 3, 20)
+NIGHTS = 7
+KILL_NIGHT = 3      # this night's first attempt is killed mid-build
+READER_NIGHT = 4    # a reader holds the serving database open during this night
+
+
+def _impressions_total(database: Path, day: date) -> float:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(
+            """
+            select numerator from fct_metrics_daily_unsuppressed
+            where metric_name = 'impressions' and metric_date = ?
+                and age_band = 'all' and region = 'all' and plan = 'all' and surface = 'all'
+            """,
+            [day],
+        ).fetchone()[0]
+
+
+def _staged_impressions_known_before(database: Path, day: date, instant: datetime) -> int:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(
+            "select count(*) from stg_platform__impressions where cast(occurred_at as date) = ? and ingested_at < ?",
+            [day, instant],
+        ).fetchone()[0]
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _tsw(*args: str) -> list[str]:
+    return [sys.executable, "-m", "tsw.cli", *args]
+
+
+def _kill_mid_build(warehouse: Warehouse, landing: Path, night: date) -> int:
+    """Start a nightly run, kill it (SIGKILL, whole process group) once dbt is building."""
+    proc = subprocess.Popen(
+        _tsw("nightly", "--date", night.isoformat(), "--landing-dir", str(landing), "--warehouse", str(warehouse.root)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 300
+    models_done = 0
+    for line in proc.stdout:
+        if " OK created " in line:
+            models_done += 1
+        if models_done >= 5 or time.monotonic() > deadline:
+            break
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return models_done
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory):
+    from tsw.generate import generate_dataset
+
+    root = tmp_path_factory.mktemp("nightly")
+    landing = root / "landing"
+    generate_dataset(
+        landing, layout="landing", file_format="mixed", seed=11, users=300, days=30,
+        start_date=date(2026, 3, 1), bad_rate=0.01,
+    )
+    warehouse = Warehouse(root / "warehouse")
+    seen: dict = {"reports": [], "impressions": {}}
+    for n in range(NIGHTS):
+        night = FIRST_NIGHT + timedelta(days=n)
+        if n == KILL_NIGHT:
+            before = {
+                "release": current_release(warehouse.serving_dir),
+                "work": _digest(warehouse.work_db),
+                "log": sorted(p.name for p in warehouse.log_dir.iterdir()),
+            }
+            seen["killed_after_models"] = _kill_mid_build(warehouse, landing, night)
+            seen["after_kill"] = {
+                "release": current_release(warehouse.serving_dir),
+                "work": _digest(warehouse.work_db),
+                "log": sorted(p.name for p in warehouse.log_dir.iterdir()),
+            }
+            seen["before_kill"] = before
+            with duckdb.connect(str(serving_database(warehouse.serving_dir)), read_only=True) as con:
+                seen["readable_after_kill"] = con.execute("select count(*) from metrics_daily").fetchone()[0]
+        if n == READER_NIGHT:
+            reader = duckdb.connect(str(serving_database(warehouse.serving_dir)), read_only=True)
+            seen["reader_before"] = reader.execute("select max(as_of_date) from metrics_daily").fetchone()[0]
+            report = run_nightly(night, warehouse=warehouse, landing_dir=landing, validate=(n == NIGHTS - 1), stream=False)
+            seen["reader_after"] = reader.execute("select max(as_of_date) from metrics_daily").fetchone()[0]
+            reader.close()
+        else:
+            report = run_nightly(night, warehouse=warehouse, landing_dir=landing, validate=(n == NIGHTS - 1), stream=False)
+        seen["reports"].append(report)
+        assert report.status == "succeeded", report.summary() + "\n" + (report.error or "")
+        for offset in (1, 2):
+            seen["impressions"][(night, night - timedelta(days=offset))] = _impressions_total(warehouse.work_db, night - timedelta(days=offset))
+    # The lock refuses a second run while one holds it.
+    with warehouse_lock(warehouse):
+        refused = subprocess.run(
+            _tsw("nightly", "--date", FIRST_NIGHT.isoformat(), "--landing-dir", str(landing), "--warehouse", str(warehouse.root)),
+            capture_output=True, text=True, timeout=120,
+        )
+    seen["refused"] = refused
+    # One full build as of the last night, in a separate warehouse.
+    full = Warehouse(root / "full")
+    last = FIRST_NIGHT + timedelta(days=NIGHTS - 1)
+    seen["full_report"] = run_nightly(last, warehouse=full, landing_dir=landing, full_refresh=True, validate=False, stream=False)
+    return warehouse, full, landing, seen
+
+
+def test_rows_arriving_on_a_later_night_land_on_their_event_day(week):
+    warehouse, _, _, seen = week
+    # Day X is not final on nights N and N+1 (maturity 3): night N+1 must add the rows that arrived in between.
+    night = FIRST_NIGHT + timedelta(days=1)
+    day = night - timedelta(days=1)
+    k_prev = datetime.combine(night, datetime.min.time())
+    k_next = k_prev + timedelta(days=1)
+    arrived_later = _staged_impressions_known_before(warehouse.work_db, day, k_next) - _staged_impressions_known_before(
+        warehouse.work_db, day, k_prev
+    )
+    assert arrived_later > 0, "the generated data should deliver some rows for this day a night later"
+    previous = seen["impressions"][(night - timedelta(days=1), day)]
+    later = seen["impressions"][(night, day)]
+    assert later - previous == arrived_later
+
+
+def test_killed_run_leaves_publication_intact_and_next_run_recovers(week):
+    _, _, _, seen = week
+    assert seen["killed_after_models"] >= 1, "the run should have been killed while dbt was building"
+    assert seen["after_kill"] == seen["before_kill"]
+    assert seen["readable_after_kill"] > 0
+    assert seen["reports"][KILL_NIGHT].status == "succeeded"
+
+
+def test_reader_holding_serving_database_does_not_block_nightly(week):
+    _, _, _, seen = week
+    assert seen["reports"][READER_NIGHT].status == "succeeded"
+    # The reader kept a consistent snapshot of the release it opened.
+    assert seen["reader_after"] == seen["reader_before"]
+
+
+def test_second_nightly_refuses_while_one_runs(week):
+    _, _, _, seen = week
+    assert seen["refused"].returncode == 75
+    assert "another nightly run is in progress" in seen["refused"].stderr
+
+
+def test_week_of_nightly_runs_equals_one_full_build(week):
+    warehouse, full, _, seen = week
+    assert seen["full_report"].status == "succeeded", seen["full_report"].error
+    for table in ("metrics_daily", "fct_metrics_daily_unsuppressed"):
+        with duckdb.connect(str(warehouse.work_db), read_only=True) as con:
+            nightly = con.execute(f"select * from {table} order by all").df()
+        with duckdb.connect(str(full.work_db), read_only=True) as con:
+            rebuilt = con.execute(f"select * from {table} order by all").df()
+        assert len(nightly) == len(rebuilt) > 0
+        # Same rows and values; floating sums may differ in the last bits only (aggregation order).
+        pd.testing.assert_frame_equal(nightly, rebuilt, check_exact=False, rtol=1e-9, atol=0)
+
+
+def test_run_reports_are_written(week):
+    warehouse, _, _, seen = week
+    latest = warehouse.runs_dir / "latest"
+    assert (latest / "report.json").exists() and (latest / "summary.txt").exists()
+    report = seen["reports"][-1]
+    assert report.tests.get("pass", 0) > 0
+    assert report.published and "metrics_daily" in report.published["tables"]
