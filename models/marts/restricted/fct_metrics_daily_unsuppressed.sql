@@ -1,0 +1,139 @@
+{#-
+    RESTRICTED. Every grid cell with its unsuppressed parts, value and interval. Small
+    cells are visible here, so analyst-facing outputs (metrics_daily, dashboards, the
+    serving database) never read or expose this model; they read metrics_daily.
+-#}
+
+{%- set segment_columns = ['age_band', 'region', 'plan', 'surface', 'policy_category', 'feature'] %}
+
+with
+
+grid as (
+
+    select * from {{ ref('int_metric_grid') }}
+
+),
+
+metric_values as (
+
+    select * from {{ ref('int_metric_values') }}
+
+),
+
+registry as (
+
+    select * from {{ ref('metric_registry') }}
+
+),
+
+cells as (
+
+    select
+        grid.metric_date,
+        grid.metric_name,
+        cast(registry.metric_version as integer) as metric_version,
+        registry.unit,
+        registry.direction,
+        cast(registry.maturity_days as integer) as maturity_days,
+        registry.suppression_rule,
+        grid.grouping_name,
+        grid.grouping_column_1,
+        grid.grouping_column_2,
+        {%- for column in segment_columns %}
+            grid.{{ column }},
+        {%- endfor %}
+        metric_values.numerator as family_numerator,
+        metric_values.denominator as family_denominator,
+        metric_values.sample_size as family_sample_size,
+        metric_values.sum_weight_squared as family_sum_weight_squared,
+        metric_values.value as family_value
+    from grid
+    inner join registry
+        on grid.metric_name = registry.metric_name
+    left join metric_values
+        on
+            grid.metric_name = metric_values.metric_name
+            and grid.metric_date = metric_values.metric_date
+            {%- for column in segment_columns %}
+                and grid.{{ column }} = metric_values.{{ column }}
+            {%- endfor %}
+
+),
+
+zero_filled as (
+
+    -- Counts and rates have parts (an empty cell is 0 of 0); quantiles and
+    -- coefficients have only a value, null when there is nothing to summarise.
+    select
+        *,
+        case
+            when unit in ('count', 'proportion', 'per_10k', 'per_1k')
+                then coalesce(family_numerator, 0.0)
+        end as numerator,
+        case
+            when unit in ('proportion', 'per_10k', 'per_1k')
+                then coalesce(family_denominator, 0.0)
+        end as denominator,
+        coalesce(family_sample_size, 0) as sample_size,
+        case when unit = 'proportion' then family_sum_weight_squared end as sum_weight_squared
+    from cells
+
+),
+
+valued as (
+
+    select
+        *,
+        case
+            when unit = 'count' then numerator
+            when unit = 'proportion' then {{ weighted_proportion('numerator', 'denominator') }}
+            when unit = 'per_10k' and denominator > 0 then numerator * 10000.0 / denominator
+            when unit = 'per_1k' and denominator > 0 then numerator * 1000.0 / denominator
+            when unit in ('hours', 'coefficient') then family_value
+        end as value,
+        -- A weighted proportion's interval uses Kish's effective n, not the sum of weights.
+        case
+            when unit = 'proportion' and sum_weight_squared is not null
+                then {{ kish_effective_n('denominator', 'sum_weight_squared') }}
+            when unit = 'proportion' then denominator
+        end as interval_sample_size
+    from zero_filled
+
+),
+
+with_intervals as (
+
+    select
+        metric_date,
+        metric_name,
+        metric_version,
+        unit,
+        direction,
+        maturity_days,
+        suppression_rule,
+        grouping_name,
+        grouping_column_1,
+        grouping_column_2,
+        {%- for column in segment_columns %}
+            {{ column }},
+        {%- endfor %}
+        numerator,
+        denominator,
+        value,
+        sample_size,
+        sum_weight_squared,
+        interval_sample_size,
+        case
+            when unit = 'proportion' then {{ wilson_interval_lower('value', 'interval_sample_size') }}
+        end as ci_lower,
+        case
+            when unit = 'proportion' then {{ wilson_interval_upper('value', 'interval_sample_size') }}
+        end as ci_upper,
+        {{ is_final('metric_date', 'maturity_days') }} as is_final,
+        {{ finalization_instant('metric_date', 'maturity_days') }} as finalization_instant,
+        {{ as_of_date_literal() }} as as_of_date
+    from valued
+
+)
+
+select * from with_intervals
