@@ -1,0 +1,124 @@
+{#- The metrics dated by a report's reported day. -#}
+{%- set reported_day_metrics = ['report_action_rate'] -%}
+
+-- Each user report as a metric of its reported day D sees it: reports and decisions
+-- ingested before D's finalization instant, the reporter's segments on D, and whether
+-- the reported target got an action within 168 h of the report.
+with
+
+reports as (
+
+    select * from {{ ref('stg_platform__user_reports') }}
+
+),
+
+decisions as (
+
+    select * from {{ ref('stg_platform__moderation_decisions') }}
+
+),
+
+user_day_segments as (
+
+    select * from {{ ref('int_user_day_segments') }}
+
+),
+
+report_reason_codes as (
+
+    select * from {{ ref('ref_report_reason_codes') }}
+
+),
+
+metric_registry as (
+
+    select * from {{ ref('metric_registry') }}
+
+),
+
+maturities as (
+
+    select distinct cast(maturity_days as integer) as maturity_days
+    from metric_registry
+    where metric_name in ('{{ reported_day_metrics | join("', '") }}')
+
+),
+
+reports_per_maturity as (
+
+    select
+        maturities.maturity_days,
+        reports.*,
+        cast(reports.reported_at as date) as reported_date
+    from reports
+    cross join maturities
+
+),
+
+reports_with_cutoff as (
+
+    select
+        *,
+        {{ finalization_instant('reported_date', 'maturity_days') }} as cutoff_at
+    from reports_per_maturity
+
+),
+
+reports_known as (
+
+    select * from reports_with_cutoff
+    where ingested_at < cutoff_at
+
+),
+
+actioned_within_168h as (
+
+    select distinct
+        reports_known.maturity_days,
+        reports_known.report_id
+    from reports_known
+    inner join decisions
+        on
+            reports_known.target_type = decisions.target_type
+            and reports_known.target_id = decisions.target_id
+            and reports_known.reported_at <= decisions.decided_at
+            and decisions.decided_at <= reports_known.reported_at + interval 168 hour
+            and reports_known.cutoff_at > decisions.ingested_at
+    where decisions.action <> 'no_action'
+
+),
+
+reports_attributed as (
+
+    select
+        reports_known.maturity_days,
+        reports_known.report_id,
+        reports_known.reported_date,
+        reports_known.cutoff_at,
+        reports_known.reported_at,
+        reports_known.reporter_id,
+        reports_known.reporter_type,
+        reports_known.target_type,
+        reports_known.target_id,
+        reports_known.reason_code,
+        coalesce(report_reason_codes.policy_category, 'unknown') as policy_category,
+        coalesce(user_day_segments.age_band, 'unknown') as age_band,
+        coalesce(user_day_segments.region, 'unknown') as region,
+        coalesce(user_day_segments.plan, 'unknown') as plan,
+        actioned_within_168h.report_id is not null as is_actioned_within_168h,
+        reports_known.ingested_at
+    from reports_known
+    left join report_reason_codes
+        on reports_known.reason_code = report_reason_codes.reason_code
+    left join user_day_segments
+        on
+            reports_known.reporter_id = user_day_segments.user_id
+            and reports_known.reported_date = user_day_segments.segment_date
+    left join actioned_within_168h
+        on
+            reports_known.maturity_days = actioned_within_168h.maturity_days
+            and reports_known.report_id = actioned_within_168h.report_id
+
+)
+
+select * from reports_attributed
