@@ -24,6 +24,8 @@ class Column:
     enum: tuple[str, ...] | None
     nullable: bool
     event_time: bool
+    range: str | None = None  # e.g. "(0,1]": the interval a decimal must lie in
+    not_before: tuple[str, str] | None = None  # (column, reason): must not be earlier than column
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,12 @@ def load_contract(path: Path = SOURCES_YML) -> dict[str, Table]:
                     enum=tuple(enum) if enum is not None else None,
                     nullable=bool(col_meta.get("nullable", False)),
                     event_time=bool(col_meta.get("event_time", False)),
+                    range=col_meta.get("range"),
+                    not_before=(
+                        (col_meta["not_before"]["column"], col_meta["not_before"]["reason"])
+                        if "not_before" in col_meta
+                        else None
+                    ),
                 )
             )
         tables[spec["name"]] = Table(
