@@ -1,0 +1,230 @@
+{#-
+    base_platform_rows(table_name): the body of `base_platform__<table>`, generated from the
+    raw contract. Every raw row known at the knowledge instant (plus rows whose ingested_at
+    does not parse, which are quarantined), typed, with the first failing check as
+    reject_reason / reject_column, the raw row as JSON, and its dedup rank among the valid
+    copies of its key. See docs/staging.md for the order of the checks.
+-#}
+
+{% macro base_platform_rows(table_name) -%}
+    {%- if not execute -%}
+        {#- Parsing only needs the refs, which raw_rows and the enum seeds declare. -#}
+        select * from {{ raw_rows(table_name) }}
+    {%- else -%}
+        {%- set node = platform_contract(table_name) -%}
+        {%- set meta = node.meta if node.meta else node.config.meta -%}
+        {%- set columns = node.columns.values() | list -%}
+        {%- set key = meta.key -%}
+        {%- set ingested_order = 'desc' if meta.kind == 'state' else 'asc' -%}
+        {%- if meta.kind not in ['state', 'event'] -%}
+            {{ exceptions.raise_compiler_error("raw table '" ~ table_name ~ "': meta.kind must be event or state") }}
+        {%- endif %}
+    with
+
+    source as (
+        select * from {{ raw_rows(table_name) }}
+    ),
+
+    raw_text as (
+        select
+            {%- for column in columns %}
+            {{ column.name }} as raw__{{ column.name }},
+            {{ present_text(column.name) }} as present__{{ column.name }}{{ "," if not loop.last }}
+            {%- endfor %}
+        from source
+    ),
+
+    typed as (
+        select
+            *,
+            {%- for column in columns %}
+            {{ typed_raw_value(column, table_name) }} as {{ column.name }}{{ "," if not loop.last }}
+            {%- endfor %}
+        from raw_text
+    ),
+
+    checked as (
+        select
+            *,
+            {#- Rows whose ingested_at does not parse are known: they are quarantined, not "not yet known". #}
+            ingested_at is null or ingested_at < {{ knowledge_instant() }} as is_known,
+            case
+                {%- for key_column in key %}
+                when present__{{ key_column }} is null
+                    then 'missing_key/{{ key_column }}'
+                {%- endfor %}
+                {%- for column in columns %}
+                {%- for check in raw_value_checks(column, table_name, key) %}
+                when {{ check.condition }}
+                    then '{{ check.reason }}/{{ column.name }}'
+                {%- endfor %}
+                {%- endfor %}
+            end as reject
+        from typed
+    ),
+
+    reasoned as (
+        select
+            *,
+            split_part(reject, '/', 1) as reject_reason,
+            split_part(reject, '/', 2) as reject_column
+        from checked
+    ),
+
+    ranked as (
+        {#-
+            The one window. Rows not yet known and rejected rows sit in partitions of their
+            own, so they never outrank a valid copy; and because is_known and reject_reason
+            are plain partition columns, DuckDB pushes filters on them (the view's own
+            `where is_known`, the quarantine's `reject_reason is not null`) below the window.
+            The tie-break is the raw text in contract order; text key columns are equal
+            within a partition and are skipped.
+        #}
+        select
+            *,
+            case
+                when is_known and reject_reason is null
+                    then row_number() over (
+                        partition by
+                            is_known,
+                            reject_reason,
+                            {%- for key_column in key %}
+                            {{ key_column }}{{ "," if not loop.last }}
+                            {%- endfor %}
+                        order by
+                            ingested_at {{ ingested_order }}
+                            {%- for column in columns if not (column.name in key and column.data_type == 'text') %},
+                            raw__{{ column.name }} asc nulls first
+                            {%- endfor %}
+                    )
+            end as dedup_rank
+        from reasoned
+    ),
+
+    described as (
+        select
+            {%- for column in columns %}
+            {{ column.name }},
+            {%- endfor %}
+            {%- if key | length == 1 %}
+            coalesce(raw__{{ key[0] }}, '') as row_key,
+            {%- else %}
+            concat_ws(
+                '|',
+                {%- for key_column in key %}
+                coalesce(raw__{{ key_column }}, ''){{ "," if not loop.last }}
+                {%- endfor %}
+            ) as row_key,
+            {%- endif %}
+            raw__ingested_at as raw_ingested_at,
+            cast(json_object(
+                {%- for column in columns %}
+                '{{ column.name }}', raw__{{ column.name }}{{ "," if not loop.last }}
+                {%- endfor %}
+            ) as varchar) as raw_values,
+            reject_reason,
+            reject_column,
+            dedup_rank
+        from ranked
+        where is_known
+    )
+
+    select * from described
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro typed_raw_value(column, table_name) -%}
+    {#- The contract type of one raw text column; null when empty or unparseable. -#}
+    {%- set present = 'present__' ~ column.name -%}
+    {%- set data_type = column.data_type -%}
+    {%- if data_type in ['text', 'enum'] -%}
+        {{ present }}
+    {%- elif data_type == 'timestamp' -%}
+        {{ utc_timestamp(present) }}
+    {%- elif data_type == 'date' -%}
+        try_cast({{ present }} as date)
+    {%- elif data_type == 'boolean' -%}
+        try_cast({{ present }} as boolean)
+    {%- elif data_type == 'decimal' -%}
+        try_cast({{ present }} as double)
+    {%- else -%}
+        {{ exceptions.raise_compiler_error(
+            "raw table '" ~ table_name ~ "', column '" ~ column.name ~ "': unknown data_type '" ~ data_type ~ "'") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro raw_value_checks(column, table_name, key) -%}
+    {#-
+        The checks of one column, in the order they are reported: missing_value,
+        unparseable_value, unknown_enum_value, out_of_range, event_time_before_2006,
+        event_time_in_future, then the column's not_before reason.
+    -#}
+    {%- set meta = column.meta or {} -%}
+    {%- set name = column.name -%}
+    {%- set present = 'present__' ~ name -%}
+    {%- set checks = [] -%}
+    {%- if not meta.get('nullable', false) and name not in key -%}
+        {%- do checks.append({
+            'reason': 'missing_value',
+            'condition': present ~ ' is null'}) -%}
+    {%- endif -%}
+    {%- if column.data_type in ['timestamp', 'date', 'boolean', 'decimal'] -%}
+        {%- do checks.append({
+            'reason': 'unparseable_value',
+            'condition': present ~ ' is not null and ' ~ name ~ ' is null'}) -%}
+    {%- endif -%}
+    {%- if meta.get('enum') -%}
+        {%- set values = [] -%}
+        {%- for value in meta.enum -%}
+            {%- do values.append("'" ~ (value | string | replace("'", "''")) ~ "'") -%}
+        {%- endfor -%}
+        {%- do checks.append({
+            'reason': 'unknown_enum_value',
+            'condition': name ~ ' not in (' ~ values | join(', ') ~ ')'}) -%}
+    {%- elif meta.get('enum_ref') -%}
+        {%- set seed_name, seed_column = meta.enum_ref.split('.') -%}
+        {%- do checks.append({
+            'reason': 'unknown_enum_value',
+            'condition': name ~ ' not in (select ' ~ seed_column ~ ' from ' ~ ref(seed_name) ~ ')'}) -%}
+    {%- endif -%}
+    {%- if meta.get('range') -%}
+        {%- do checks.append({'reason': 'out_of_range', 'condition': range_violation(name, meta.range, table_name)}) -%}
+    {%- endif -%}
+    {%- if meta.get('event_time', false) -%}
+        {%- do checks.append({
+            'reason': 'event_time_before_2006',
+            'condition': name ~ " < timestamp '2006-01-01 00:00:00'"}) -%}
+        {%- do checks.append({
+            'reason': 'event_time_in_future',
+            'condition': name ~ ' >= ' ~ knowledge_instant()}) -%}
+    {%- endif -%}
+    {%- if meta.get('not_before') -%}
+        {%- do checks.append({
+            'reason': meta.not_before.reason,
+            'condition': name ~ ' < ' ~ meta.not_before.column}) -%}
+    {%- endif -%}
+    {{- return(checks) -}}
+{%- endmacro %}
+
+{% macro range_violation(name, interval, table_name) -%}
+    {#- The condition that a value lies outside an interval written like "(0,1]" or "[0,100)". -#}
+    {%- set text = interval | trim -%}
+    {%- set bounds = text[1:-1].split(',') -%}
+    {%- if text[0] not in '([' or text[-1] not in ')]' or bounds | length != 2 -%}
+        {{ exceptions.raise_compiler_error(
+            "raw table '" ~ table_name ~ "', column '" ~ name ~ "': meta.range '" ~ interval ~ "' is not an interval") }}
+    {%- endif -%}
+    {%- set lower_op = '<=' if text[0] == '(' else '<' -%}
+    {%- set upper_op = '>=' if text[-1] == ')' else '>' -%}
+    {{- return('(' ~ name ~ ' ' ~ lower_op ~ ' ' ~ bounds[0] | trim ~ ' or ' ~ name ~ ' ' ~ upper_op ~ ' '
+        ~ bounds[1] | trim ~ " or isnan(" ~ name ~ '))') -}}
+{%- endmacro %}
+
+{% macro present_text(raw) -%}
+    {#- The raw text, null when empty or blank. Written so trim() only runs on values starting with a blank. -#}
+    case
+        when {{ raw }} = '' then null
+        when starts_with({{ raw }}, ' ') then case when trim({{ raw }}) <> '' then {{ raw }} end
+        else {{ raw }}
+    end
+{%- endmacro %}

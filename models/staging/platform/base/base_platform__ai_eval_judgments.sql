@@ -1,0 +1,4 @@
+-- depends_on: {{ ref('ref_policy_categories') }}
+{{ config(materialized='view') }}
+
+{{ base_platform_rows('ai_eval_judgments') }}

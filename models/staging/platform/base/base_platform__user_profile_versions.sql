@@ -1,0 +1,3 @@
+{{ config(materialized='view') }}
+
+{{ base_platform_rows('user_profile_versions') }}

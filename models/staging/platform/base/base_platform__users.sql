@@ -1,0 +1,3 @@
+{{ config(materialized='view') }}
+
+{{ base_platform_rows('users') }}
