@@ -22,7 +22,6 @@
 {%- set metric_name = 'violating_view_rate' %}
 {%- set window_days = 28 %}
 {%- set top_n = 25 %}
-{%- set z = wilson_z() | trim %}
 
 with
 
@@ -44,13 +43,8 @@ final_cells as (
         numerator,
         denominator,
         sample_size,
-        case
-            when denominator > 0 and abs((ci_lower + ci_upper) / 2 - value) > 1e-15
-                then
-                    {{ z }} * {{ z }} * (0.5 - (ci_lower + ci_upper) / 2)
-                    / ((ci_lower + ci_upper) / 2 - value)
-            else sample_size
-        end as effective_n
+        {{ wilson_effective_n('value', 'ci_lower', 'ci_upper', 'denominator', 'sample_size') }}
+            as effective_n
     from metrics
     where
         metric_name = '{{ metric_name }}'

@@ -26,7 +26,6 @@
 
 {%- set metric_name = 'violating_view_rate' %}
 {%- set window_days = 7 %}
-{%- set z = wilson_z() | trim %}
 
 with
 
@@ -51,13 +50,9 @@ minor_region_cells as (
         metrics.numerator,
         metrics.denominator,
         metrics.sample_size,
-        case
-            when metrics.denominator > 0 and abs((metrics.ci_lower + metrics.ci_upper) / 2 - metrics.value) > 1e-15
-                then
-                    {{ z }} * {{ z }} * (0.5 - (metrics.ci_lower + metrics.ci_upper) / 2)
-                    / ((metrics.ci_lower + metrics.ci_upper) / 2 - metrics.value)
-            else metrics.sample_size
-        end as effective_n
+        {{ wilson_effective_n(
+            'metrics.value', 'metrics.ci_lower', 'metrics.ci_upper', 'metrics.denominator', 'metrics.sample_size'
+        ) }} as effective_n
     from metrics
     inner join age_bands
         on metrics.age_band = age_bands.age_band

@@ -25,7 +25,6 @@
     'age_band': 'all', 'region': 'all', 'plan': 'all',
     'surface': 'all', 'policy_category': 'all', 'feature': 'all',
 } %}
-{%- set z = wilson_z() | trim %}
 
 with
 
@@ -45,13 +44,8 @@ segment_days as (
         numerator,
         denominator,
         sample_size,
-        case
-            when denominator > 0 and abs((ci_lower + ci_upper) / 2 - value) > 1e-15
-                then
-                    {{ z }} * {{ z }} * (0.5 - (ci_lower + ci_upper) / 2)
-                    / ((ci_lower + ci_upper) / 2 - value)
-            else sample_size
-        end as effective_n
+        {{ wilson_effective_n('value', 'ci_lower', 'ci_upper', 'denominator', 'sample_size') }}
+            as effective_n
     from metrics
     where
         metric_name = '{{ metric_name }}'

@@ -11,7 +11,10 @@
 {%- endmacro %}
 
 {% macro wilson_interval_lower(p, n) -%}
+    {#- At p = 0 the bound is exactly 0; the formula would leave a rounding residue (~1e-17)
+        that depends on the order the cell's weights were summed in. -#}
     case
+        when ({{ n }}) > 0 and ({{ p }}) = 0 then 0.0
         when ({{ n }}) > 0 and ({{ p }}) is not null then greatest(
             0.0,
             (
@@ -55,5 +58,20 @@
     {#- sum(w*y) / sum(w); an empty cell (denominator 0) has no rate, not a rate of 0. -#}
     case
         when ({{ denominator }}) > 0 then cast({{ numerator }} as double) / ({{ denominator }})
+    end
+{%- endmacro %}
+
+{% macro wilson_effective_n(value, ci_lower, ci_upper, denominator, sample_size) -%}
+    {#-
+        The n a published Wilson interval was computed with, recovered from the interval:
+        its centre c = (lower + upper) / 2 and the value p give n = z^2 (1/2 - c) / (c - p).
+        metrics_daily publishes no effective n (Kish, for weighted proportions), and pooling
+        cells needs it. Falls back to sample_size where the interval is centred on p.
+    -#}
+    {%- set centre = "((" ~ ci_lower ~ " + " ~ ci_upper ~ ") / 2)" -%}
+    case
+        when {{ denominator }} > 0 and abs({{ centre }} - {{ value }}) > 1e-15
+            then {{ wilson_z() }} * {{ wilson_z() }} * (0.5 - {{ centre }}) / ({{ centre }} - {{ value }})
+        else {{ sample_size }}
     end
 {%- endmacro %}
