@@ -4,9 +4,15 @@
     does not parse, which are quarantined), typed, with the first failing check as
     reject_reason / reject_column, the raw row as JSON, and its dedup rank among the valid
     copies of its key. See docs/staging.md for the order of the checks.
+
+    ingested_since (a timestamp SQL expression, optional): keep only the rows that a
+    previous build as of an earlier date could not have staged, i.e. ingested at or after
+    that instant or with an event time at or after it (then in the future, so rejected).
+    The filter runs before the dedup window, so ranks are among those candidates only;
+    an incremental staging model uses it and skips keys it has already staged.
 -#}
 
-{% macro base_platform_rows(table_name) -%}
+{% macro base_platform_rows(table_name, ingested_since=none) -%}
     {%- if not execute -%}
         {#- Parsing only needs the refs, which raw_rows and the enum seeds declare. -#}
         select * from {{ raw_rows(table_name) }}
@@ -61,6 +67,13 @@
                 {%- endfor %}
             end as reject
         from typed
+        {%- if ingested_since is not none %}
+        where
+            ingested_at >= {{ ingested_since }}
+            {%- for column in columns if (column.meta or {}).get('event_time', false) %}
+            or {{ column.name }} >= {{ ingested_since }}
+            {%- endfor %}
+        {%- endif %}
     ),
 
     reasoned as (

@@ -5,19 +5,48 @@
     only if ingested before finalization_instant(D, maturity of the metric it feeds).
     Reports are added at the same grain (reporter, reported day, surface). Distinct
     users are counted from these rows downstream, never with count(distinct).
+
+    Incremental: a nightly build recomputes only the days that are not final yet for
+    some metric fed here (after A_prev - the longest of their maturities, A_prev = the
+    previous build's as-of date) and keeps the older days as they are: every row of a
+    final day was ingested before its finalization instant, so the previous build already
+    saw all of it. A user-day-surface whose impressions all arrived after every metric's
+    cut-off counts for nothing and is not written, in full and incremental builds alike.
 -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    meta={'feeds_metrics': [
+        'impressions',
+        'active_users',
+        'reports_per_10k_active_users',
+        'violating_view_rate',
+        'actioned_content_view_rate',
+        'minor_age_restricted_exposure_rate',
+    ]},
+    pre_hook="{{ delete_days_to_recompute('activity_date') }}",
+) }}
+
+{%- set first_day = first_day_to_recompute() %}
 
 with
 
 impressions as (
 
     select * from {{ ref('stg_platform__impressions') }}
+    {%- if first_day is not none %}
+        where occurred_at >= timestamp '{{ first_day }} 00:00:00'
+    {%- endif %}
 
 ),
 
 user_reports as (
 
     select * from {{ ref('stg_platform__user_reports') }}
+    {%- if first_day is not none %}
+        where reported_at >= timestamp '{{ first_day }} 00:00:00'
+    {%- endif %}
 
 ),
 
@@ -42,6 +71,9 @@ age_restrictions as (
 segments as (
 
     select * from {{ ref('int_user_day_segments') }}
+    {%- if first_day is not none %}
+        where segment_date >= date '{{ first_day }}'
+    {%- endif %}
 
 ),
 
@@ -287,7 +319,8 @@ user_day_surfaces as (
         coalesce(impression_totals.label_weight_squared, 0) as label_weight_squared,
         coalesce(impression_totals.violating_weight, 0) as violating_weight,
         impression_totals.violating_labels,
-        coalesce(report_totals.reports, 0) as reports
+        coalesce(report_totals.reports, 0) as reports,
+        {{ as_of_date_literal() }} as computed_as_of
     from impression_totals
     full outer join report_totals
         on
@@ -295,6 +328,23 @@ user_day_surfaces as (
             and impression_totals.activity_date = report_totals.activity_date
             and impression_totals.surface = report_totals.surface
 
+),
+
+counted_user_day_surfaces as (
+
+    -- a row whose impressions and reports were all ingested after every metric's cut-off
+    -- (late beyond finality) feeds nothing; an incremental build never sees it, so no
+    -- build writes it
+    select * from user_day_surfaces
+    where
+        impressions > 0
+        or active_users_impressions > 0
+        or reports_rate_impressions > 0
+        or actioned_rate_impressions > 0
+        or minor_exposure_impressions > 0
+        or labeled_impressions > 0
+        or reports > 0
+
 )
 
-select * from user_day_surfaces
+select * from counted_user_day_surfaces

@@ -9,13 +9,45 @@
     Count metrics carry numerator = the count and a null denominator; the per-10k metric
     carries the reports and the active users (value = numerator x 10000 / denominator,
     computed centrally) and sample_size = those active users.
+
+    Incremental by (metric_name, metric_date): a nightly build recomputes, per metric,
+    only the days after A_prev - its maturity (A_prev = the previous build's as-of date)
+    and keeps each metric's final days untouched (they depend only on rows ingested
+    before their finalization instant, all known to the previous build).
 -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    meta={'feeds_metrics': [
+        'impressions',
+        'active_users',
+        'reports_per_10k_active_users',
+        'violating_view_rate',
+        'actioned_content_view_rate',
+        'minor_age_restricted_exposure_rate',
+    ]},
+    pre_hook="{{ delete_metric_days_to_recompute() }}",
+) }}
+
+{%- set previous = previous_as_of() %}
+{%- set previous_as_of_date = "date '-infinity'" if previous is none else "date '" ~ previous ~ "'" %}
+{%- set first_day = first_day_to_recompute() %}
 
 with
 
 user_day_surfaces as (
 
     select * from {{ ref('int_exposure_user_day_surfaces') }}
+    {%- if first_day is not none %}
+        where activity_date >= date '{{ first_day }}'
+    {%- endif %}
+
+),
+
+metric_registry as (
+
+    select * from {{ ref('metric_registry') }}
 
 ),
 
@@ -358,20 +390,26 @@ family_values as (
 family_rows as (
 
     select
-        cast(metric_name as varchar) as metric_name,
-        cast(metric_date as date) as metric_date,
-        cast(age_band as varchar) as age_band,
-        cast(region as varchar) as region,
-        cast(plan as varchar) as plan,
-        cast(surface as varchar) as surface,
-        cast(policy_category as varchar) as policy_category,
+        cast(family_values.metric_name as varchar) as metric_name,
+        cast(family_values.metric_date as date) as metric_date,
+        cast(family_values.age_band as varchar) as age_band,
+        cast(family_values.region as varchar) as region,
+        cast(family_values.plan as varchar) as plan,
+        cast(family_values.surface as varchar) as surface,
+        cast(family_values.policy_category as varchar) as policy_category,
         cast('all' as varchar) as feature,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        cast(sample_size as bigint) as sample_size,
-        cast(sum_weight_squared as double) as sum_weight_squared,
-        cast(null as double) as value
+        cast(family_values.numerator as double) as numerator,
+        cast(family_values.denominator as double) as denominator,
+        cast(family_values.sample_size as bigint) as sample_size,
+        cast(family_values.sum_weight_squared as double) as sum_weight_squared,
+        cast(null as double) as value,
+        {{ as_of_date_literal() }} as computed_as_of
     from family_values
+    inner join metric_registry
+        on
+            family_values.metric_name = metric_registry.metric_name
+            -- each metric's days that are not final yet (all days on a full build)
+            and family_values.metric_date > {{ previous_as_of_date }} - cast(metric_registry.maturity_days as integer)
 
 )
 

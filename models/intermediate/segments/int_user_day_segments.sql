@@ -7,37 +7,66 @@
     rewrites a past day (and so never changes a final metric value).
     Unknown users, and users without a profile copy holding that day, are the
     'unknown' member of every segment attribute.
+
+    Incremental (append): a user-day's segment never changes once computed. For a day D
+    up to the previous build's as-of date A_prev, the users and profile rows that decide
+    it were ingested before D + 1 day <= A_prev + 1 day, the previous knowledge instant,
+    and anything ingested later takes effect only from its own ingestion. So a nightly
+    build only adds the user-days it has not seen: those of fact rows ingested since the
+    previous knowledge instant, or dated after A_prev (such rows were in the future then).
 -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+) }}
+
+{%- set previous = previous_as_of() %}
 
 with
 
 impressions as (
 
     select * from {{ ref('stg_platform__impressions') }}
+    {%- if previous is not none %}
+        where ingested_at >= date '{{ previous }}' + 1 or occurred_at >= date '{{ previous }}' + 1
+    {%- endif %}
 
 ),
 
 user_reports as (
 
     select * from {{ ref('stg_platform__user_reports') }}
+    {%- if previous is not none %}
+        where ingested_at >= date '{{ previous }}' + 1 or reported_at >= date '{{ previous }}' + 1
+    {%- endif %}
 
 ),
 
 messages as (
 
     select * from {{ ref('stg_platform__messages') }}
+    {%- if previous is not none %}
+        where ingested_at >= date '{{ previous }}' + 1 or sent_at >= date '{{ previous }}' + 1
+    {%- endif %}
 
 ),
 
 user_blocks as (
 
     select * from {{ ref('stg_platform__user_blocks') }}
+    {%- if previous is not none %}
+        where ingested_at >= date '{{ previous }}' + 1 or created_at >= date '{{ previous }}' + 1
+    {%- endif %}
 
 ),
 
 ai_interactions as (
 
     select * from {{ ref('stg_platform__ai_interactions') }}
+    {%- if previous is not none %}
+        where ingested_at >= date '{{ previous }}' + 1 or occurred_at >= date '{{ previous }}' + 1
+    {%- endif %}
 
 ),
 
@@ -104,6 +133,14 @@ fact_user_days as (
         segment_date
     from fact_user_day_events
     where user_id is not null
+    {%- if previous is not none %}
+        and not exists (
+            select 1 from {{ this }} as computed
+            where
+                computed.user_id = fact_user_day_events.user_id
+                and computed.segment_date = fact_user_day_events.segment_date
+        )
+    {%- endif %}
 
 ),
 
@@ -190,7 +227,8 @@ segments_with_minor_flag as (
         country_code,
         plan,
         has_profile,
-        is_known_user
+        is_known_user,
+        {{ as_of_date_literal() }} as computed_as_of
     from segments
 
 )

@@ -1,0 +1,109 @@
+{#-
+    Incremental models. A nightly build works on a copy of the previous night's database,
+    so an incremental model sees what it computed as of the previous as-of date A_prev
+    (stored in its `computed_as_of` column). A metric day D is final once
+    D + maturity <= A_prev: its value depends only on rows ingested before
+    finalization_instant(D), all of which were known to that build, so it is never
+    recomputed. Knowledge only moves forward: a build as of a date earlier than a model's
+    contents stops with an error asking for --full-refresh.
+-#}
+
+{% macro previous_as_of() -%}
+    {#- The as-of date (ISO string) of the build that last wrote this incremental model, or none. -#}
+    {#- `this` is none while a unit test of the model compiles: it then runs as a full build. -#}
+    {%- if not execute or this is none or not is_incremental() -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set column_names = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+    {%- if 'computed_as_of' not in column_names -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " has no computed_as_of column (it was built before it became incremental): "
+            ~ "rebuild it with --full-refresh (tsw nightly --full-refresh, or dbt build --full-refresh).") }}
+    {%- endif -%}
+    {%- set result = run_query('select cast(max(computed_as_of) as varchar) from ' ~ this) -%}
+    {%- set previous = result.columns[0].values()[0] -%}
+    {%- if previous is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- if previous > as_of_date() -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " was built as of " ~ previous ~ ", later than this build's as-of date " ~ as_of_date()
+            ~ ". An incremental build cannot move knowledge backwards (its final days would hold "
+            ~ "rows this as-of date must not know): rebuild with --full-refresh "
+            ~ "(tsw nightly --full-refresh, or dbt build --full-refresh).") }}
+    {%- endif -%}
+    {{- return(previous) -}}
+{%- endmacro %}
+
+{% macro first_day_to_recompute() -%}
+    {#-
+        The first day that is not final yet for some metric this model feeds (the model's
+        config meta `feeds_metrics`): A_prev - max(maturity_days) + 1, as an ISO string.
+        none = recompute every day (first build or full refresh).
+    -#}
+    {%- set previous = previous_as_of() -%}
+    {%- if previous is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set metric_names = model.config.meta.get('feeds_metrics', []) -%}
+    {%- if not metric_names -%}
+        {{ exceptions.raise_compiler_error(this ~ ": config meta feeds_metrics must list the metrics it feeds") }}
+    {%- endif -%}
+    {%- set result = run_query(
+        "select max(cast(maturity_days as integer)) from " ~ ref('metric_registry')
+        ~ " where metric_name in ('" ~ metric_names | join("', '") ~ "')") -%}
+    {%- set longest_maturity = result.columns[0].values()[0] -%}
+    {%- if longest_maturity is none -%}
+        {{ exceptions.raise_compiler_error(this ~ ": none of " ~ metric_names | join(', ') ~ " is in metric_registry") }}
+    {%- endif -%}
+    {%- set first_day = modules.datetime.date.fromisoformat(previous)
+        - modules.datetime.timedelta(days=longest_maturity | int - 1) -%}
+    {{- return(first_day.isoformat()) -}}
+{%- endmacro %}
+
+{% macro delete_days_to_recompute(date_column) -%}
+    {#- Pre-hook of a day-grained incremental model: drop the days about to be recomputed. -#}
+    {%- set first_day = first_day_to_recompute() -%}
+    {%- if first_day is not none -%}
+        delete from {{ this }} where {{ date_column }} >= date '{{ first_day }}'
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_metric_days_to_recompute() -%}
+    {#- Pre-hook of a metric-values incremental model: drop each metric's days that are not final. -#}
+    {%- set previous = previous_as_of() -%}
+    {%- if previous is not none -%}
+        delete from {{ this }}
+        using {{ ref('metric_registry') }} as metric_registry
+        where
+            {{ this }}.metric_name = metric_registry.metric_name
+            and {{ this }}.metric_date > date '{{ previous }}' - cast(metric_registry.maturity_days as integer)
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro staged_ingested_since() -%}
+    {#-
+        Incremental staging of an event table (first ingested copy wins): the latest
+        ingested_at already staged, as a timestamp literal, or none on a full build. Rows
+        ingested before it were known to the previous build, which staged their keys or
+        rejected them. Fails when the staged rows reach past this build's knowledge instant.
+    -#}
+    {%- if not execute or this is none or not is_incremental() -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set result = run_query(
+        "select cast(max(ingested_at) as varchar), max(ingested_at) >= " ~ knowledge_instant()
+        ~ " from " ~ this) -%}
+    {%- set latest = result.columns[0].values()[0] -%}
+    {%- if latest is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- if result.columns[1].values()[0] -%}
+        {{ exceptions.raise_compiler_error(
+            this ~ " holds rows ingested at " ~ latest ~ ", at or after this build's knowledge instant "
+            ~ knowledge_instant() ~ " (as of " ~ as_of_date() ~ "). An incremental build cannot move "
+            ~ "knowledge backwards: rebuild with --full-refresh "
+            ~ "(tsw nightly --full-refresh, or dbt build --full-refresh).") }}
+    {%- endif -%}
+    {{- return("timestamp '" ~ latest ~ "'") -}}
+{%- endmacro %}
