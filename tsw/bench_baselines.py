@@ -233,7 +233,12 @@ def duckdb_baseline(landing: Path, as_of: date, *, memory_limit: str = "8GB", th
                 f"select 'violating_view_rate' as metric_name, d as metric_date, {sel}, 'all' as policy_category, "
                 f"sum(w) filter (where is_violating) as numerator, sum(w) as denominator from lab_seg group by {grp}"
             )
-    frame = con.execute(" union all ".join(results)).df()
+    # One statement per part: a single 30-way `union all` of these aggregates deadlocked
+    # DuckDB 1.4.5 at 100k users (all threads waiting, no progress).
+    con.execute(f"create temp table cells as {results[0]}")
+    for part in results[1:]:
+        con.execute(f"insert into cells {part}")
+    frame = con.execute("select * from cells").df()
     con.close()
     frame["numerator"] = frame["numerator"].fillna(0.0)
     return frame
