@@ -236,9 +236,11 @@ def write_report() -> Path:
         ratios = r.get("ratios", {})
         pandas = r.get("pandas_baseline")
         pandas_s = "skipped" if pandas is None else (f"{pandas['seconds']}" if pandas["returncode"] == 0 else f"failed ({pandas.get('failure', '')[:40]})")
+        duck = r["duckdb_baseline"]
+        duck_s = f"{duck['seconds']}" if duck["returncode"] == 0 else f"failed (exit {duck['returncode']})"
         lines.append(
             f"| {r['scale']['users']:,} x {r['scale']['days']} | {r.get('impressions_raw_rows', 0):,} | {r['full_build']['seconds']} | "
-            f"{r['nightly']['seconds']} | {r['duckdb_baseline']['seconds']} | {pandas_s} | {ratios.get('build_over_duckdb')} | "
+            f"{r['nightly']['seconds']} | {duck_s} | {pandas_s} | {ratios.get('build_over_duckdb')} | "
             f"{ratios.get('core_models_over_duckdb')} | {ratios.get('nightly_over_full')} | {ratios.get('pandas_over_build', '-')} | "
             f"{ratios.get('peak_memory_gib')} |"
         )
@@ -252,6 +254,9 @@ def write_report() -> Path:
         "is in the JSON files.",
         "",
     ]
+    notes = DOCS_DIR / "benchmarks_notes.md"
+    if notes.exists():
+        lines += [notes.read_text()]
     path = DOCS_DIR / "benchmarks.md"
     path.write_text("\n".join(lines))
     return path
