@@ -1,79 +1,41 @@
+{#- Every metric family, in the shared shape; adding a family is one entry here. -#}
+{%- set families = ['exposure', 'enforcement', 'contact'] %}
+
 with
 
-exposure as (
+{% for family in families %}
+    {{ family }} as (
 
-    select * from {{ ref('int_metric_values__exposure') }}
+        select * from {{ ref('int_metric_values__' ~ family) }}
 
-),
+    ),
 
-enforcement as (
-
-    select * from {{ ref('int_metric_values__enforcement') }}
-
-),
-
-contact as (
-
-    select * from {{ ref('int_metric_values__contact') }}
-
-),
-
+{% endfor %}
 family_rows as (
 
-    select
-        metric_name,
-        metric_date,
-        age_band,
-        region,
-        plan,
-        surface,
-        policy_category,
-        feature,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        cast(sample_size as bigint) as sample_size,
-        cast(sum_weight_squared as double) as sum_weight_squared,
-        cast(value as double) as value,
-        'exposure' as metric_family
-    from exposure
+    {%- for family in families %}
 
-    union all
+        select
+            metric_name,
+            metric_date,
+            age_band,
+            region,
+            plan,
+            surface,
+            policy_category,
+            feature,
+            cast(numerator as double) as numerator,
+            cast(denominator as double) as denominator,
+            cast(sample_size as bigint) as sample_size,
+            cast(sum_weight_squared as double) as sum_weight_squared,
+            cast(value as double) as value,
+            '{{ family }}' as metric_family
+        from {{ family }}
+        {%- if not loop.last %}
 
-    select
-        metric_name,
-        metric_date,
-        age_band,
-        region,
-        plan,
-        surface,
-        policy_category,
-        feature,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        cast(sample_size as bigint) as sample_size,
-        cast(sum_weight_squared as double) as sum_weight_squared,
-        cast(value as double) as value,
-        'enforcement' as metric_family
-    from enforcement
-
-    union all
-
-    select
-        metric_name,
-        metric_date,
-        age_band,
-        region,
-        plan,
-        surface,
-        policy_category,
-        feature,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        cast(sample_size as bigint) as sample_size,
-        cast(sum_weight_squared as double) as sum_weight_squared,
-        cast(value as double) as value,
-        'contact' as metric_family
-    from contact
+            union all
+        {%- endif %}
+    {%- endfor %}
 
 )
 
