@@ -8,19 +8,19 @@
     contents stops with an error asking for --full-refresh.
 -#}
 
-{% macro previous_as_of() -%}
+{% macro previous_as_of(column_name='computed_as_of') -%}
     {#- The as-of date (ISO string) of the build that last wrote this incremental model, or none. -#}
     {#- `this` is none while a unit test of the model compiles: it then runs as a full build. -#}
     {%- if not execute or this is none or not is_incremental() -%}
         {{- return(none) -}}
     {%- endif -%}
     {%- set column_names = adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
-    {%- if 'computed_as_of' not in column_names -%}
+    {%- if column_name not in column_names -%}
         {{ exceptions.raise_compiler_error(
-            this ~ " has no computed_as_of column (it was built before it became incremental): "
+            this ~ " has no " ~ column_name ~ " column (it was built before it became incremental): "
             ~ "rebuild it with --full-refresh (tsw nightly --full-refresh, or dbt build --full-refresh).") }}
     {%- endif -%}
-    {%- set result = run_query('select cast(max(computed_as_of) as varchar) from ' ~ this) -%}
+    {%- set result = run_query('select cast(max(' ~ column_name ~ ') as varchar) from ' ~ this) -%}
     {%- set previous = result.columns[0].values()[0] -%}
     {%- if previous is none -%}
         {{- return(none) -}}
@@ -84,7 +84,7 @@
 {% macro staged_ingested_since() -%}
     {#-
         Incremental staging of an event table (first ingested copy wins): the latest
-        ingested_at already staged, as a timestamp literal, or none on a full build. Rows
+        ingested_at already staged, as an ISO timestamp string, or none on a full build. Rows
         ingested before it were known to the previous build, which staged their keys or
         rejected them. Fails when the staged rows reach past this build's knowledge instant.
     -#}
@@ -105,5 +105,29 @@
             ~ "knowledge backwards: rebuild with --full-refresh "
             ~ "(tsw nightly --full-refresh, or dbt build --full-refresh).") }}
     {%- endif -%}
-    {{- return("timestamp '" ~ latest ~ "'") -}}
+    {{- return(latest) -}}
+{%- endmacro %}
+
+{% macro delete_quarantine_rows_to_reclassify() -%}
+    {#-
+        Pre-hook of quarantine_rows: drop exactly the rows the incremental build reads and
+        classifies again (see the model): an event time at or after the previous build's
+        knowledge instant P, or an ingested_at that does not parse and that raw_rows_since
+        re-reads (missing, not starting with a digit, or at or after its margin day).
+    -#}
+    {%- set previous = previous_as_of('as_of_date') -%}
+    {%- if previous is not none -%}
+        {%- set since = knowledge_instant_text(previous) -%}
+        delete from {{ this }}
+        where
+            latest_event_at_utc >= timestamp '{{ since }}'
+            or (
+                ingested_at_utc is null
+                and (
+                    raw_ingested_at is null
+                    or raw_ingested_at < '0'
+                    or raw_ingested_at >= '{{ raw_rows_since_margin_day(since) }}'
+                )
+            )
+    {%- endif -%}
 {%- endmacro %}

@@ -33,3 +33,8 @@
 {% macro is_final(metric_date, maturity_days) -%}
     ({{ metric_date }} + cast({{ maturity_days }} as integer) <= {{ as_of_date_literal() }})
 {%- endmacro %}
+
+{% macro knowledge_instant_text(as_of_iso) -%}
+    {#- The knowledge instant of a build as of `as_of_iso` (ISO date), as an ISO timestamp string. -#}
+    {{- return((modules.datetime.date.fromisoformat(as_of_iso) + modules.datetime.timedelta(days=1)).isoformat() ~ ' 00:00:00') -}}
+{%- endmacro %}

@@ -5,16 +5,21 @@
     reject_reason / reject_column, the raw row as JSON, and its dedup rank among the valid
     copies of its key. See docs/staging.md for the order of the checks.
 
-    ingested_since (a timestamp SQL expression, optional): keep only the rows that a
-    previous build as of an earlier date could not have staged, i.e. ingested at or after
-    that instant or with an event time at or after it (then in the future, so rejected).
-    The filter runs before the dedup window, so ranks are among those candidates only;
-    an incremental staging model uses it and skips keys it has already staged.
+    ingested_since (an ISO timestamp string, optional): keep only the rows that a build
+    whose knowledge instant was `ingested_since` could not have classified for good:
+    ingested at or after that instant, with an event time at or after it (then in the
+    future, so rejected), or with no usable ingested_at. The raw files are read through
+    raw_rows_since (text prefilters Parquet can skip row groups with). The filter runs
+    before the dedup window, so ranks are among those candidates only; incremental models
+    (event staging, the quarantine, the reconciliation) use it.
 -#}
 
 {% macro base_platform_rows(table_name, ingested_since=none) -%}
     {%- if not execute -%}
-        {#- Parsing only needs the refs, which raw_rows and the enum seeds declare. -#}
+        {#- Parsing only needs the refs: the raw rows and the reference seeds enum checks read. -#}
+        {%- for seed_name in contract_enum_seeds() -%}
+            {%- do ref(seed_name) -%}
+        {%- endfor %}
         select * from {{ raw_rows(table_name) }}
     {%- else -%}
         {%- set node = platform_contract(table_name) -%}
@@ -28,7 +33,11 @@
     with
 
     source as (
+        {%- if ingested_since is none %}
         select * from {{ raw_rows(table_name) }}
+        {%- else %}
+        select * from {{ raw_rows_since(table_name, ingested_since) }}
+        {%- endif %}
     ),
 
     raw_text as (
@@ -69,9 +78,10 @@
         from typed
         {%- if ingested_since is not none %}
         where
-            ingested_at >= {{ ingested_since }}
+            ingested_at is null
+            or ingested_at >= timestamp '{{ ingested_since }}'
             {%- for column in columns if (column.meta or {}).get('event_time', false) %}
-            or {{ column.name }} >= {{ ingested_since }}
+            or {{ column.name }} >= timestamp '{{ ingested_since }}'
             {%- endfor %}
         {%- endif %}
     ),
@@ -196,6 +206,11 @@
             'condition': name ~ ' not in (' ~ values | join(', ') ~ ')'}) -%}
     {%- elif meta.get('enum_ref') -%}
         {%- set seed_name, seed_column = meta.enum_ref.split('.') -%}
+        {%- if seed_name not in contract_enum_seeds() -%}
+            {{ exceptions.raise_compiler_error(
+                "raw table '" ~ table_name ~ "', column '" ~ name ~ "': enum_ref seed '" ~ seed_name
+                ~ "' is not listed in macro contract_enum_seeds (macros/staging/platform_contract.sql)") }}
+        {%- endif -%}
         {%- do checks.append({
             'reason': 'unknown_enum_value',
             'condition': name ~ ' not in (select ' ~ seed_column ~ ' from ' ~ ref(seed_name) ~ ')'}) -%}

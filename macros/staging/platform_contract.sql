@@ -48,3 +48,23 @@
 {% macro contract_column_names(table_name) -%}
     {{- return(platform_contract(table_name).columns.keys() | list) -}}
 {%- endmacro %}
+
+{% macro contract_enum_seeds() -%}
+    {#-
+        The reference seeds the contract's enum_ref checks read. Spelled out for the same
+        reason as platform_tables: incremental models inline the base rows and must declare
+        these refs while dbt parses. A contract enum_ref missing here is a compile error.
+    -#}
+    {{- return(['ref_policy_categories', 'ref_report_reason_codes']) -}}
+{%- endmacro %}
+
+{% macro contract_event_time_columns(table_name) -%}
+    {#- The event-time columns of one raw table (meta.event_time); empty while dbt parses. -#}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for column in platform_contract(table_name).columns.values() if (column.meta or {}).get('event_time', false) -%}
+            {%- do names.append(column.name) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{- return(names) -}}
+{%- endmacro %}

@@ -129,3 +129,52 @@
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{% macro raw_rows_since(table_name, since) -%}
+    {#-
+        raw_rows_since(table_name, since): the raw rows that a build whose knowledge instant
+        was `since` (an ISO timestamp string) may not have classified for good, as a subquery:
+        rows whose text ingested_at or event time sorts at or after a margin day, plus every
+        row whose ingested_at is missing or cannot be a timestamp (it carries no ingestion
+        time, so no build can know whether it saw it before).
+
+        The conditions are plain comparisons on the raw text columns, one scan per disjoint
+        arm, so DuckDB pushes them into the Parquet reader and skips row groups by their
+        min/max statistics: a nightly run does not read old landing files. The margin (five
+        days before `since`) covers any UTC offset a parseable timestamp can carry; callers
+        apply the exact typed condition afterwards. An ingested_at that starts with a digit
+        but does not parse, with a date before the margin day, is not re-read: the build that
+        first saw it quarantined it for good (delete_quarantine_rows_to_reclassify keeps it).
+    -#}
+    {%- set margin_day = raw_rows_since_margin_day(since) -%}
+    {%- set event_columns = contract_event_time_columns(table_name) -%}
+    (
+        select * from {{ raw_rows(table_name) }} as raw
+        where ingested_at >= '{{ margin_day }}' and ingested_at < ':'
+        {%- if event_columns %}
+        union all
+        select * from {{ raw_rows(table_name) }} as raw
+        where
+            ingested_at >= '0' and ingested_at < '{{ margin_day }}'
+            and (
+                {%- for column in event_columns %}
+                {{ column }} >= '{{ margin_day }}'{{ " or" if not loop.last }}
+                {%- endfor %}
+            )
+        {%- endif %}
+        union all
+        select * from {{ raw_rows(table_name) }} as raw
+        where ingested_at is null
+        union all
+        select * from {{ raw_rows(table_name) }} as raw
+        where ingested_at < '0'
+        union all
+        select * from {{ raw_rows(table_name) }} as raw
+        where ingested_at >= ':'
+    )
+{%- endmacro %}
+
+{% macro raw_rows_since_margin_day(since) -%}
+    {#- The text lower bound raw_rows_since compares with: five days before `since`, as YYYY-MM-DD. -#}
+    {{- return((modules.datetime.date.fromisoformat(since[:10]) - modules.datetime.timedelta(days=5)).isoformat()) -}}
+{%- endmacro %}

@@ -1,9 +1,41 @@
-{#- Every raw row staging could not use, once, with the first check it failed. -#}
+{#-
+    Every raw row staging could not use, once, with the first check it failed.
+
+    Incremental. A rejection depends on the as-of date only through the knowledge instant:
+    a row not yet known is not here, and an event time at or after the instant is
+    "in the future". So a nightly build (previous build as of A_prev, knowledge instant
+    P = A_prev + 1 day) first deletes the stored rows whose classification may change
+    (an event time at or after P, or no usable ingested_at), then appends the rejected
+    rows among the raw rows it must classify again (ingested at or after P, an event time
+    at or after P, or no usable ingested_at; read through raw_rows_since, so old landing
+    files are skipped). Every other rejected row was classified by an earlier build and
+    stays as it was. A post-hook stamps every row with this build's as-of date.
+-#}
 {%- set tables = platform_tables() %}
+{%- set previous = previous_as_of('as_of_date') %}
+{%- set since = none if previous is none else knowledge_instant_text(previous) %}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_quarantine_rows_to_reclassify() }}",
+    post_hook="update {{ this }} set as_of_date = {{ as_of_date_literal() }} where as_of_date <> {{ as_of_date_literal() }}",
+) }}
+
+{%- if not execute %}
+    {#- declare the refs the incremental branch's inline base rows need -#}
+    {%- for table_name in tables %}
+        {%- do base_platform_rows(table_name) %}
+    {%- endfor %}
+{%- endif %}
 
 with
 
 {% for table_name in tables -%}
+    {%- set event_times = [] -%}
+    {%- for column in contract_event_time_columns(table_name) -%}
+        {%- do event_times.append('coalesce(' ~ column ~ ", timestamp '-infinity')") -%}
+    {%- endfor %}
     rejected__{{ table_name }} as (
         select
             '{{ table_name }}' as table_name,
@@ -11,8 +43,20 @@ with
             reject_reason as reason_code,
             reject_column as reason_column,
             raw_values,
-            raw_ingested_at
-        from {{ ref('base_platform__' ~ table_name) }}
+            raw_ingested_at,
+            ingested_at as ingested_at_utc,
+            {%- if event_times %}
+                greatest({{ event_times | join(', ') }}) as latest_event_at_utc
+            {%- else %}
+                cast(null as timestamp) as latest_event_at_utc
+            {%- endif %}
+        from (
+            {%- if since is none %}
+                select * from {{ ref('base_platform__' ~ table_name) }}
+            {%- else %}
+                {{ base_platform_rows(table_name, ingested_since=since) }}
+            {%- endif %}
+        ) as candidates
         where reject_reason is not null
     ),
 
@@ -29,8 +73,11 @@ unioned as (
 numbered as (
     -- identical rejected copies are distinct rows of the quarantine; copy_number tells them apart
     select
-        *,
-        row_number() over (partition by table_name, raw_values order by raw_values) as copy_number
+        unioned.*,
+        -- (identical copies share their ingested_at and event times, so an incremental build
+        -- re-classifies all of them or none: numbering restarts from 1 either way)
+        row_number() over (partition by unioned.table_name, unioned.raw_values order by unioned.raw_values)
+            as copy_number
     from unioned
 ),
 
@@ -43,6 +90,8 @@ identified as (
         reason_column,
         raw_values,
         raw_ingested_at,
+        ingested_at_utc,
+        latest_event_at_utc,
         copy_number,
         {{ as_of_date_literal() }} as as_of_date
     from numbered

@@ -189,6 +189,30 @@ def test_week_of_nightly_runs_equals_one_full_build(week):
         pd.testing.assert_frame_equal(nightly, rebuilt, check_exact=False, rtol=1e-9, atol=1e-12)
 
 
+STAGED_EVENT_TABLES = (
+    "impressions", "prevalence_labels", "user_reports", "moderation_decisions",
+    "messages", "user_blocks", "ai_interactions", "ai_eval_judgments",
+)
+
+
+@pytest.mark.parametrize(
+    "table",
+    [f"stg_platform__{t}" for t in STAGED_EVENT_TABLES] + ["quarantine_rows", "dq_raw_reconciliation"],
+)
+def test_incremental_staging_and_quarantine_equal_one_full_build(week, table):
+    """The incremental event staging, quarantine and reconciliation hold exactly what a full build holds."""
+    warehouse, full, _, seen = week
+    assert seen["full_report"].status == "succeeded", seen["full_report"].error
+    with duckdb.connect(str(warehouse.work_db), read_only=True) as con:
+        nightly = con.execute(f"select * from {table} order by all").df()
+    with duckdb.connect(str(full.work_db), read_only=True) as con:
+        rebuilt = con.execute(f"select * from {table} order by all").df()
+    assert len(nightly) == len(rebuilt) > 0
+    pd.testing.assert_frame_equal(nightly.reset_index(drop=True), rebuilt.reset_index(drop=True))
+    if table == "dq_raw_reconciliation":
+        assert nightly["is_reconciled"].all()
+
+
 def test_run_reports_are_written(week):
     warehouse, _, _, seen = week
     latest = warehouse.runs_dir / "latest"

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -131,6 +132,9 @@ PLANTED: list[Planted] = [
     row("users", Q, "event_time_in_future", "created_at", tag="u-future", created_at="2026-03-21T00:00:00Z"),
     row("users", "staged", tag="u-almost-future", created_at="2026-03-21T00:30:00+01:00"),
     row("users", Q, "unparseable_value", "ingested_at", tag="u-ingested", ingested_at="soon"),
+    # starts like an old date but does not parse: a nightly run must keep it quarantined (not re-read)
+    row("users", Q, "unparseable_value", "ingested_at", tag="u-ingested-old-looking",
+        ingested_at="2026-02-30T10:00:00Z"),
     row("users", Q, "missing_value", "ingested_at", tag="u-no-ingested", ingested_at=""),
     row("users", "not_yet_known", tag="u-not-yet", ingested_at="2026-03-21T00:00:00Z"),
     row("users", "staged", tag="u-just-known", ingested_at="2026-03-21T00:30:00+01:00"),
@@ -157,6 +161,9 @@ PLANTED: list[Planted] = [
         ingested_at="2026-03-10T00:00:00Z"),
     row("impressions", Q, "unknown_enum_value", "surface", tag="e-surface", surface="moon"),
     row("impressions", Q, "missing_value", "session_id", kind="parquet", tag="e-session", session_id=""),
+    # in the future at AS_OF, an ordinary event the next day (an incremental build must stage it)
+    row("impressions", Q, "event_time_in_future", "occurred_at", kind="parquet", tag="e-soon",
+        occurred_at="2026-03-21T06:00:00Z", ingested_at="2026-03-20T10:00:00Z"),
     # prevalence_labels: decimals in (0, 1], booleans, enum_ref
     row("prevalence_labels", "staged", tag="l-half"),
     row("prevalence_labels", "staged", kind="parquet", tag="l-one", sampling_rate="1"),
@@ -429,3 +436,57 @@ def test_empty_table_folder_stages_nothing(bad_input_build):
     columns = [c for (c,) in query(db, "select column_name from (describe stg_platform__interventions)")]
     assert columns == load_contract()["interventions"].column_names
     assert query(db, "select count(*) from stg_platform__interventions") == [(0,)]
+
+
+@pytest.fixture(scope="module")
+def next_day_builds(bad_input_build, tmp_path_factory) -> tuple[BuildConfig, BuildConfig]:
+    """The day after AS_OF: an incremental build on a copy of the AS_OF build, and a full build."""
+    root = tmp_path_factory.mktemp("staging_next_day")
+    next_day = AS_OF + timedelta(days=1)
+    shutil.copyfile(bad_input_build.db_path, root / "incremental.duckdb")
+    builds = []
+    for name, extra in (("incremental", []), ("full", ["--full-refresh"])):
+        config = BuildConfig(
+            db_path=root / f"{name}.duckdb",
+            target_path=root / f"target_{name}",
+            landing_dir=bad_input_build.landing_dir,
+            as_of_date=next_day,
+            target="ci",
+        )
+        run_dbt(
+            ["build", "--select", *STAGING_AND_DQ, "--exclude", "tag:raw_demo", "tag:base_view_key",
+             "--indirect-selection", "cautious", *extra],
+            config,
+            stream=False,
+        )
+        builds.append(config)
+    return builds[0], builds[1]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [f"stg_platform__{t}" for t in load_contract()] + ["quarantine_rows", "dq_raw_reconciliation"],
+)
+def test_next_day_incremental_build_equals_full_build(next_day_builds, table):
+    """Rows that become known or stop being "in the future" move from quarantine to staging
+    exactly as in a full build; rows without a usable ingested_at stay quarantined once."""
+    incremental, full = next_day_builds
+    rows = {
+        name: sorted(query(config.db_path, f"select * from {table}"), key=repr)
+        for name, config in (("incremental", incremental), ("full", full))
+    }
+    assert rows["incremental"] == rows["full"]
+    if table == "dq_raw_reconciliation":
+        assert all(r[-2] for r in rows["incremental"])  # is_reconciled
+    if table == "stg_platform__users":
+        ids = {r[0] for r in rows["incremental"]}
+        assert {"u-future", "u-not-yet"} <= ids  # in the future / not yet known at AS_OF, staged now
+    if table == "stg_platform__impressions":
+        assert "e-soon" in {r[0] for r in rows["incremental"]}
+
+
+def test_next_day_quarantine_keeps_rows_without_usable_ingested_at(next_day_builds):
+    incremental, _ = next_day_builds
+    keys = [r[0] for r in query(incremental.db_path, "select row_key from quarantine_rows where table_name = 'users'")]
+    for tag in ("u-ingested", "u-no-ingested", "u-ingested-old-looking"):
+        assert keys.count(by_tag(tag).values["user_id"]) == 1, tag

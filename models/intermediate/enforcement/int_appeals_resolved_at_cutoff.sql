@@ -106,10 +106,8 @@ resolutions_of_actions as (
         on
             resolutions_known.decision_id = decision_owners.decision_id
             and resolutions_known.cutoff_at > decision_owners.known_from
-            and (
-                resolutions_known.cutoff_at <= decision_owners.known_until
-                or decision_owners.known_until is null
-            )
+            -- coalesce, not `or ... is null`: an OR in the join condition forces a nested-loop join
+            and resolutions_known.cutoff_at <= coalesce(decision_owners.known_until, 'infinity')
     where decisions.action <> 'no_action'
 
 )

@@ -159,34 +159,44 @@ owner_versions as (
 
 ),
 
+owners_known_that_day as (
+
+    -- the owner's id only if their users row was known by the end of the decided day;
+    -- computed here so the segment join below is one equality plus a range (a hash join)
+    select
+        owner_versions.*,
+        case
+            when user_first_known.first_known_at < cast(owner_versions.decided_date + 1 as timestamp)
+                then owner_versions.owner_id
+        end as known_owner_id
+    from owner_versions
+    left join user_first_known
+        on owner_versions.owner_id = user_first_known.user_id
+
+),
+
 owner_regions as (
 
     select
-        owner_versions.decision_id,
-        owner_versions.known_from,
-        owner_versions.known_until,
-        owner_versions.owner_id,
-        owner_versions.owner_country_code,
+        owners_known_that_day.decision_id,
+        owners_known_that_day.known_from,
+        owners_known_that_day.known_until,
+        owners_known_that_day.owner_id,
+        owners_known_that_day.owner_country_code,
         user_segment_ranges.user_id is not null as is_owner_profiled_user,
         coalesce(
             user_segment_ranges.region,
             countries.region,
             'unknown'
         ) as region
-    from owner_versions
-    left join user_first_known
-        on owner_versions.owner_id = user_first_known.user_id
+    from owners_known_that_day
     left join user_segment_ranges
         on
-            owner_versions.owner_id = user_segment_ranges.user_id
-            and user_first_known.first_known_at < cast(owner_versions.decided_date + 1 as timestamp)
-            and owner_versions.decided_date >= user_segment_ranges.valid_from_date
-            and (
-                owner_versions.decided_date <= user_segment_ranges.valid_to_date
-                or user_segment_ranges.valid_to_date is null
-            )
+            owners_known_that_day.known_owner_id = user_segment_ranges.user_id
+            and owners_known_that_day.decided_date >= user_segment_ranges.valid_from_date
+            and owners_known_that_day.decided_date <= user_segment_ranges.valid_to_date
     left join countries
-        on owner_versions.owner_country_code = countries.country_code
+        on owners_known_that_day.owner_country_code = countries.country_code
 
 )
 

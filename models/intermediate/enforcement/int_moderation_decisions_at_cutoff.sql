@@ -93,10 +93,8 @@ appealed_within_720h as (
         on
             decisions_known.decision_id = appeal_versions.decision_id
             and decisions_known.cutoff_at > appeal_versions.known_from
-            and (
-                decisions_known.cutoff_at <= appeal_versions.known_until
-                or appeal_versions.known_until is null
-            )
+            -- coalesce, not `or ... is null`: an OR in the join condition forces a nested-loop join
+            and decisions_known.cutoff_at <= coalesce(appeal_versions.known_until, 'infinity')
     where
         appeal_versions.submitted_at >= decisions_known.decided_at
         and appeal_versions.submitted_at <= decisions_known.decided_at + interval 720 hour
@@ -138,10 +136,7 @@ decisions_attributed as (
         on
             decisions_known.decision_id = decision_owners.decision_id
             and decisions_known.cutoff_at > decision_owners.known_from
-            and (
-                decisions_known.cutoff_at <= decision_owners.known_until
-                or decision_owners.known_until is null
-            )
+            and decisions_known.cutoff_at <= coalesce(decision_owners.known_until, 'infinity')
     left join detection_sources
         on decisions_known.detection_source = detection_sources.detection_source
     left join appealed_within_720h

@@ -100,10 +100,9 @@ epoch_overturns as (
             knowledge_epochs.decision_id = restriction_appeal_versions.decision_id
             and restriction_appeal_versions.outcome = 'overturned'
             and knowledge_epochs.known_from >= restriction_appeal_versions.known_from
-            and (
-                restriction_appeal_versions.known_until is null
-                or knowledge_epochs.known_until <= restriction_appeal_versions.known_until
-            )
+            -- coalesce, not `or ... is null`: an OR in the join condition forces a nested-loop join
+            and coalesce(knowledge_epochs.known_until, 'infinity')
+            <= coalesce(restriction_appeal_versions.known_until, 'infinity')
     group by
         knowledge_epochs.decision_id,
         knowledge_epochs.known_from,

@@ -1,9 +1,7 @@
 {#-
-    Incremental (append). Impressions are events: the first ingested valid copy of each
-    event_id wins, so a staged row never changes. A nightly build reads only the raw rows
-    a previous build could not have staged (ingested since the latest staged ingested_at,
-    or dated at or after it), ranks copies among those rows only, and appends the winners
-    of event_ids not staged yet. A full build ranks every known row (base view).
+    Incremental (append): event rows are immutable, so a nightly build appends only the
+    first valid copies of keys not staged yet, read from the raw rows the previous build
+    could not have staged (macro staged_event_copies). A full build stages every key.
 -#}
 
 {{ config(
@@ -11,38 +9,10 @@
     incremental_strategy='append',
 ) }}
 
-{%- set ingested_since = staged_ingested_since() %}
-{%- if not execute %}
-    {#- declare the refs the incremental branch's inline base rows need -#}
-    {%- do base_platform_rows('impressions') %}
-{%- endif %}
-
 with
 
-source as (
-    {%- if ingested_since is none %}
-        select * from {{ ref('base_platform__impressions') }}
-    {%- else %}
-        {{ base_platform_rows('impressions', ingested_since=ingested_since) }}
-    {%- endif %}
-),
-
-winning_copy as (
-    -- event table: dedup_rank 1 is the first ingested copy of each key
-    select *
-    from source
-    where reject_reason is null and dedup_rank = 1
-),
-
-new_events as (
-    -- incremental: an event already staged keeps the copy staged first
-    select * from winning_copy
-    {%- if ingested_since is not none %}
-        where not exists (
-            select 1 from {{ this }} as staged
-            where staged.event_id = winning_copy.event_id
-        )
-    {%- endif %}
+new_copies as (
+    {{ staged_event_copies('impressions') }}
 ),
 
 renamed as (
@@ -55,7 +25,7 @@ renamed as (
         session_id,
         occurred_at,
         ingested_at
-    from new_events
+    from new_copies
 )
 
 select * from renamed

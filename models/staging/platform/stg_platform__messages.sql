@@ -1,14 +1,18 @@
+{#-
+    Incremental (append): event rows are immutable, so a nightly build appends only the
+    first valid copies of keys not staged yet, read from the raw rows the previous build
+    could not have staged (macro staged_event_copies). A full build stages every key.
+-#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+) }}
+
 with
 
-source as (
-    select * from {{ ref('base_platform__messages') }}
-),
-
-winning_copy as (
-    -- event table: dedup_rank 1 is the first ingested copy of each key
-    select *
-    from source
-    where reject_reason is null and dedup_rank = 1
+new_copies as (
+    {{ staged_event_copies('messages') }}
 ),
 
 renamed as (
@@ -21,7 +25,7 @@ renamed as (
         sender_is_connection,
         sent_at,
         ingested_at
-    from winning_copy
+    from new_copies
 )
 
 select * from renamed

@@ -1,14 +1,18 @@
+{#-
+    Incremental (append): event rows are immutable, so a nightly build appends only the
+    first valid copies of keys not staged yet, read from the raw rows the previous build
+    could not have staged (macro staged_event_copies). A full build stages every key.
+-#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+) }}
+
 with
 
-source as (
-    select * from {{ ref('base_platform__user_reports') }}
-),
-
-winning_copy as (
-    -- event table: dedup_rank 1 is the first ingested copy of each key
-    select *
-    from source
-    where reject_reason is null and dedup_rank = 1
+new_copies as (
+    {{ staged_event_copies('user_reports') }}
 ),
 
 renamed as (
@@ -23,7 +27,7 @@ renamed as (
         surface,
         reported_at,
         ingested_at
-    from winning_copy
+    from new_copies
 )
 
 select * from renamed
