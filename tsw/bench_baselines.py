@@ -80,12 +80,24 @@ def duckdb_baseline(landing: Path, as_of: date, *, memory_limit: str = "8GB", th
         with raw as (
             select event_id, user_id, surface, {_ts('occurred_at')} as occurred_at, {_ts('ingested_at')} as ingested_at
             from ({_relation(landing, 'impressions', ['event_id', 'user_id', 'surface', 'occurred_at', 'ingested_at'])})
+        ),
+        usable as (
+            select event_id, user_id, surface, cast(occurred_at as date) as d, ingested_at
+            from raw
+            where ingested_at < timestamp '{k}' and occurred_at < timestamp '{k}' and occurred_at >= timestamp '2006-01-01'
+                and event_id is not null and user_id is not null and surface in ({surfaces})
+        ),
+        -- a window over every impression does not fit 8 GB at 100M rows: rank only repeated ids
+        repeated as (
+            select event_id from ({_relation(landing, 'impressions', ['event_id'])})
+            where event_id is not null group by event_id having count(*) > 1
         )
-        select event_id, user_id, surface, cast(occurred_at as date) as d, ingested_at
-        from raw
-        where ingested_at < timestamp '{k}' and occurred_at < timestamp '{k}' and occurred_at >= timestamp '2006-01-01'
-            and event_id is not null and user_id is not null and surface in ({surfaces})
-        qualify row_number() over (partition by event_id order by ingested_at) = 1
+        select * from usable where event_id not in (select event_id from repeated)
+        union all
+        select * from (
+            select * from usable where event_id in (select event_id from repeated)
+            qualify row_number() over (partition by event_id order by ingested_at) = 1
+        )
         """
     )
     con.execute(

@@ -30,99 +30,64 @@
         {%- if meta.kind not in ['state', 'event'] -%}
             {{ exceptions.raise_compiler_error("raw table '" ~ table_name ~ "': meta.kind must be event or state") }}
         {%- endif %}
+    {%- set source_sql = raw_rows(table_name) if ingested_since is none else raw_rows_since(table_name, ingested_since) -%}
+    {%- set text_key = (key | length) == (columns | selectattr('name', 'in', key) | selectattr('data_type', 'equalto', 'text') | list | length) %}
     with
 
-    source as (
-        {%- if ingested_since is none %}
-        select * from {{ raw_rows(table_name) }}
-        {%- else %}
-        select * from {{ raw_rows_since(table_name, ingested_since) }}
-        {%- endif %}
+    {%- if text_key %}
+
+    repeated_keys as (
+        {#-
+            Keys with more than one raw copy, from the raw key text alone (no parsing). A text
+            key's typed value is its raw text (blank keys are rejected), so every other key
+            has exactly one copy: it is rank 1 if valid, and only the repeated keys' rows go
+            through the window. This keeps the one sort small on big tables (a window over
+            every row of 100M impressions does not fit an 8 GB memory limit).
+        #}
+        select {{ key | join(', ') }}
+        from {{ source_sql }} as source
+        group by {{ key | join(', ') }}
+        having count(*) > 1
     ),
 
-    raw_text as (
-        select
-            {%- for column in columns %}
-            {{ column.name }} as raw__{{ column.name }},
-            {{ present_text(column.name) }} as present__{{ column.name }}{{ "," if not loop.last }}
-            {%- endfor %}
-        from source
+    single_copy_rows as (
+        {{ checked_raw_rows(
+            '(select * from ' ~ source_sql ~ ' as source where not exists (select 1 from repeated_keys where '
+            ~ key_equality('repeated_keys', 'source', key) ~ '))',
+            table_name, columns, key, ingested_since) }}
     ),
 
-    typed as (
-        select
-            *,
-            {%- for column in columns %}
-            {{ typed_raw_value(column, table_name) }} as {{ column.name }}{{ "," if not loop.last }}
-            {%- endfor %}
-        from raw_text
-    ),
-
-    checked as (
-        select
-            *,
-            {#- Rows whose ingested_at does not parse are known: they are quarantined, not "not yet known". #}
-            ingested_at is null or ingested_at < {{ knowledge_instant() }} as is_known,
-            case
-                {%- for key_column in key %}
-                when present__{{ key_column }} is null
-                    then 'missing_key/{{ key_column }}'
-                {%- endfor %}
-                {%- for column in columns %}
-                {%- for check in raw_value_checks(column, table_name, key) %}
-                when {{ check.condition }}
-                    then '{{ check.reason }}/{{ column.name }}'
-                {%- endfor %}
-                {%- endfor %}
-            end as reject
-        from typed
-        {%- if ingested_since is not none %}
-        where
-            ingested_at is null
-            or ingested_at >= timestamp '{{ ingested_since }}'
-            {%- for column in columns if (column.meta or {}).get('event_time', false) %}
-            or {{ column.name }} >= timestamp '{{ ingested_since }}'
-            {%- endfor %}
-        {%- endif %}
-    ),
-
-    reasoned as (
-        select
-            *,
-            split_part(reject, '/', 1) as reject_reason,
-            split_part(reject, '/', 2) as reject_column
-        from checked
+    repeated_copy_rows as (
+        {{ checked_raw_rows(
+            '(select * from ' ~ source_sql ~ ' as source where exists (select 1 from repeated_keys where '
+            ~ key_equality('repeated_keys', 'source', key) ~ '))',
+            table_name, columns, key, ingested_since) }}
     ),
 
     ranked as (
-        {#-
-            The one window. Rows not yet known and rejected rows sit in partitions of their
-            own, so they never outrank a valid copy; and because is_known and reject_reason
-            are plain partition columns, DuckDB pushes filters on them (the view's own
-            `where is_known`, the quarantine's `reject_reason is not null`) below the window.
-            The tie-break is the raw text in contract order; text key columns are equal
-            within a partition and are skipped.
-        #}
         select
             *,
-            case
-                when is_known and reject_reason is null
-                    then row_number() over (
-                        partition by
-                            is_known,
-                            reject_reason,
-                            {%- for key_column in key %}
-                            {{ key_column }}{{ "," if not loop.last }}
-                            {%- endfor %}
-                        order by
-                            ingested_at {{ ingested_order }}
-                            {%- for column in columns if not (column.name in key and column.data_type == 'text') %},
-                            raw__{{ column.name }} asc nulls first
-                            {%- endfor %}
-                    )
-            end as dedup_rank
+            case when is_known and reject_reason is null then 1 end as dedup_rank
+        from single_copy_rows
+        union all
+        select
+            *,
+            {{ dedup_rank_window(columns, key, ingested_order) }} as dedup_rank
+        from repeated_copy_rows
+    ),
+    {%- else %}
+
+    reasoned as (
+        {{ checked_raw_rows(source_sql, table_name, columns, key, ingested_since) }}
+    ),
+
+    ranked as (
+        select
+            *,
+            {{ dedup_rank_window(columns, key, ingested_order) }} as dedup_rank
         from reasoned
     ),
+    {%- endif %}
 
     described as (
         select
@@ -254,5 +219,110 @@
         when {{ raw }} = '' then null
         when starts_with({{ raw }}, ' ') then case when trim({{ raw }}) <> '' then {{ raw }} end
         else {{ raw }}
+    end
+{%- endmacro %}
+
+{% macro checked_raw_rows(relation, table_name, columns, key, ingested_since) -%}
+    {#-
+        The raw rows of `relation` (all-text contract columns) typed and checked: raw__<column>
+        (raw text), present__<column>, <column> (typed), is_known, reject_reason and
+        reject_column (the first failing check), as one select. With ingested_since, only
+        the rows a build at that knowledge instant could not have classified for good.
+    -#}
+    with
+
+    source as (
+        select * from {{ relation }} as relation
+    ),
+
+    raw_text as (
+        select
+            {%- for column in columns %}
+            {{ column.name }} as raw__{{ column.name }},
+            {{ present_text(column.name) }} as present__{{ column.name }}{{ "," if not loop.last }}
+            {%- endfor %}
+        from source
+    ),
+
+    typed as (
+        select
+            *,
+            {%- for column in columns %}
+            {{ typed_raw_value(column, table_name) }} as {{ column.name }}{{ "," if not loop.last }}
+            {%- endfor %}
+        from raw_text
+    ),
+
+    checked as (
+        select
+            *,
+            {#- Rows whose ingested_at does not parse are known: they are quarantined, not "not yet known". #}
+            ingested_at is null or ingested_at < {{ knowledge_instant() }} as is_known,
+            case
+                {%- for key_column in key %}
+                when present__{{ key_column }} is null
+                    then 'missing_key/{{ key_column }}'
+                {%- endfor %}
+                {%- for column in columns %}
+                {%- for check in raw_value_checks(column, table_name, key) %}
+                when {{ check.condition }}
+                    then '{{ check.reason }}/{{ column.name }}'
+                {%- endfor %}
+                {%- endfor %}
+            end as reject
+        from typed
+        {%- if ingested_since is not none %}
+        where
+            ingested_at is null
+            or ingested_at >= timestamp '{{ ingested_since }}'
+            {%- for column in columns if (column.meta or {}).get('event_time', false) %}
+            or {{ column.name }} >= timestamp '{{ ingested_since }}'
+            {%- endfor %}
+        {%- endif %}
+    ),
+
+    reasoned as (
+        select
+            *,
+            split_part(reject, '/', 1) as reject_reason,
+            split_part(reject, '/', 2) as reject_column
+        from checked
+    )
+
+    select * from reasoned
+{%- endmacro %}
+
+{% macro key_equality(left, right, key) -%}
+    {%- set parts = [] -%}
+    {%- for key_column in key -%}
+        {%- do parts.append(left ~ '.' ~ key_column ~ ' = ' ~ right ~ '.' ~ key_column) -%}
+    {%- endfor -%}
+    {{- parts | join(' and ') -}}
+{%- endmacro %}
+
+{% macro dedup_rank_window(columns, key, ingested_order) -%}
+    {#-
+        The dedup rank among the valid copies of a key. Rows not yet known and rejected rows
+        sit in partitions of their own, so they never outrank a valid copy; and because
+        is_known and reject_reason are plain partition columns, DuckDB pushes filters on them
+        (the view's own `where is_known`, the quarantine's `reject_reason is not null`) below
+        the window. The tie-break is the raw text in contract order; text key columns are
+        equal within a partition and are skipped.
+    -#}
+    case
+        when is_known and reject_reason is null
+            then row_number() over (
+                partition by
+                    is_known,
+                    reject_reason,
+                    {%- for key_column in key %}
+                    {{ key_column }}{{ "," if not loop.last }}
+                    {%- endfor %}
+                order by
+                    ingested_at {{ ingested_order }}
+                    {%- for column in columns if not (column.name in key and column.data_type == 'text') %},
+                    raw__{{ column.name }} asc nulls first
+                    {%- endfor %}
+            )
     end
 {%- endmacro %}
