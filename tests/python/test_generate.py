@@ -292,6 +292,11 @@ def test_mixed_landing_holds_csv_and_parquet(small_landing):
         assert any((root / table).glob("part-*")), table
     parquet = next((root / "impressions").glob("*.parquet"))
     assert all(str(field.type) == "string" for field in pq.read_schema(parquet))
+    # min/max statistics let a nightly run skip old row groups (raw_rows_since)
+    metadata = pq.ParquetFile(parquet).metadata
+    column = pq.read_schema(parquet).get_field_index("ingested_at")
+    statistics = metadata.row_group(0).column(column).statistics
+    assert statistics is not None and statistics.has_min_max
 
 
 def test_realized_truth_counts_match_the_files(small_seeds):

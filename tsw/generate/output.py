@@ -41,7 +41,8 @@ BAD_REASONS = (
 NULL_TS = -1
 LATE_THRESHOLD_SECONDS = 10 * text.DAY
 # Fixed writer options (byte-identical files); dictionary encoding only where values repeat.
-PARQUET_OPTIONS = dict(compression="zstd", compression_level=1, write_statistics=False, version="2.6")
+# Column min/max statistics on, as pipelines write them.
+PARQUET_OPTIONS = dict(compression="zstd", compression_level=1, write_statistics=True, version="2.6")
 PART_ROWS = 2_000_000
 
 _UNPARSEABLE = {
