@@ -35,6 +35,15 @@
     {{- return(previous) -}}
 {%- endmacro %}
 
+{% macro previous_knowledge_instant(column_name) -%}
+    {#-
+        The knowledge instant of the build that last wrote this incremental model, as an ISO
+        timestamp string (its as-of date, read from `column_name`, plus one day), or none.
+    -#}
+    {%- set previous = previous_as_of(column_name) -%}
+    {{- return(none if previous is none else knowledge_instant_text(previous)) -}}
+{%- endmacro %}
+
 {% macro first_day_to_recompute() -%}
     {#-
         The first day that is not final yet for some metric this model feeds (the model's
@@ -115,9 +124,8 @@
         knowledge instant P, or an ingested_at that does not parse and that raw_rows_since
         re-reads (missing, not starting with a digit, or at or after its margin day).
     -#}
-    {%- set previous = previous_as_of('as_of_date') -%}
-    {%- if previous is not none -%}
-        {%- set since = knowledge_instant_text(previous) -%}
+    {%- set since = previous_knowledge_instant('as_of_date') -%}
+    {%- if since is not none -%}
         delete from {{ this }}
         where
             latest_event_at_utc >= timestamp '{{ since }}'

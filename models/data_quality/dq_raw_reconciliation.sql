@@ -19,8 +19,7 @@
     makes the balance fail: rebuild with --full-refresh.
 -#}
 {%- set tables = platform_tables() %}
-{%- set previous = previous_as_of('as_of_date') %}
-{%- set since = none if previous is none else knowledge_instant_text(previous) %}
+{%- set since = previous_knowledge_instant('as_of_date') %}
 {%- set knowledge = knowledge_instant_text(as_of_date()) %}
 
 {{ config(

@@ -12,8 +12,7 @@
     stays as it was. A post-hook stamps every row with this build's as-of date.
 -#}
 {%- set tables = platform_tables() %}
-{%- set previous = previous_as_of('as_of_date') %}
-{%- set since = none if previous is none else knowledge_instant_text(previous) %}
+{%- set since = previous_knowledge_instant('as_of_date') %}
 
 {{ config(
     materialized='incremental',
