@@ -73,6 +73,10 @@ class Warehouse:
         return self.root / "data_docs"
 
     @property
+    def dashboard(self) -> Path:
+        return self.root / "dashboard.html"
+
+    @property
     def lock_file(self) -> Path:
         return self.root / "nightly.lock"
 
@@ -256,6 +260,7 @@ def run_nightly(
             report.published = release.as_dict()
             report.logged_rows = restatement.append_to_log(warehouse.work_db, warehouse.log_dir, release_id=release_id)
             report.status = "succeeded"
+            _render_dashboard(warehouse, report, stream)
         except Exception as exc:  # noqa: BLE001 - every failure is reported, none publishes
             report.status = "failed"
             report.failed_step = step
@@ -265,6 +270,17 @@ def run_nightly(
             report.duration_seconds = round(time.monotonic() - started, 2)
             _write_report(report, warehouse, release_id)
     return report
+
+
+def _render_dashboard(warehouse: Warehouse, report: RunReport, stream: bool) -> None:
+    """Regenerate the dashboard from the release just published (best effort: the release stands)."""
+    _progress(report, f"dashboard from the new release: {warehouse.dashboard}", stream)
+    try:
+        from tsw.dashboard import write_dashboard
+
+        write_dashboard(warehouse.serving_dir, warehouse.dashboard)
+    except Exception as exc:  # noqa: BLE001 - a dashboard failure must not undo a good publication
+        report.steps.append({"at": _now().isoformat(), "step": f"dashboard failed: {exc}"})
 
 
 def _progress(report: RunReport, message: str, stream: bool) -> None:

@@ -34,6 +34,10 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "fct_contact_safety_daily",
     "dq_raw_reconciliation",
     "dq_late_beyond_finality",
+    # Launch dates for the dashboard's intervention markers (product changes, no user data).
+    "stg_platform__interventions",
+    # Reference vocabularies analyses join to (age bands and whether they are minors).
+    "ref_age_bands",
 )
 REQUIRED_TABLES: tuple[str, ...] = ("metrics_daily", "dim_metrics")
 KEEP_RELEASES = 3
