@@ -62,6 +62,20 @@ def ensure_demo_landing(landing: Path, params: dict = DEMO_LANDING_PARAMS, progr
     return date.fromisoformat(json.loads(scenario_file.read_text())["as_of_date"])
 
 
+def weekly_minors_vs_adults(database: Path, metric: str = "violating_view_rate") -> str:
+    """One line: per age band, the final weeks of `metric` that have a value and a 95% interval."""
+    from tsw.dashboard.data import ADULT_BANDS, MINOR_BANDS, load
+
+    bands = load(database).series["week"].get(metric, {}).get("age_band", {})
+    parts = []
+    for band in MINOR_BANDS + ADULT_BANDS:
+        s = bands.get(band, {"final": [], "value": [], "lo": []})
+        final = [k for k, f in enumerate(s["final"]) if f]
+        readable = sum(1 for k in final if s["value"][k] is not None and s["lo"][k] is not None)
+        parts.append(f"{band} {readable}/{len(final)}")
+    return f"{metric}, weekly, final weeks with a value and interval: " + ", ".join(parts)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warehouse", type=Path, default=WAREHOUSE_DIR, help=f"Warehouse folder (default: {WAREHOUSE_DIR}).")
     parser.add_argument("--seeds", action="store_true",
@@ -88,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"[tsw demo] readers connect read-only to {serving_database(warehouse.serving_dir, resolve=False)}")
     print(f"[tsw demo] Parquet copies: {warehouse.serving_dir / 'current' / 'parquet'}")
     print(f"[tsw demo] dashboard: {warehouse.dashboard}")
+    print(f"[tsw demo] {weekly_minors_vs_adults(serving_database(warehouse.serving_dir))}")
     print(f"[tsw demo] Great Expectations Data Docs: {warehouse.data_docs_dir / 'index.html'}")
     print("[tsw demo] dbt docs with exposures: .venv/bin/tsw docs (serves on http://127.0.0.1:8080)")
     return 0
