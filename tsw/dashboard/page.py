@@ -25,7 +25,7 @@ h1{margin-bottom:.2em} h2{border-top:2px solid #ddd;padding-top:.6em;margin-top:
 .controls label{display:flex;flex-direction:column;font-size:.85em;color:#444}
 .controls select{font-size:1em;padding:.2em}
 .note{color:#555;font-size:.9em} .absent{color:#8a5a00;background:#fff6e0;padding:.5em 1em;border-radius:4px}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0} td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:right}
+table{border-collapse:collapse;font-size:.85em;margin:.5em 0} td,th{padding:2px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:top}
 td:first-child,th:first-child{text-align:left} .scroll{max-height:320px;overflow:auto}
 .legend-key span{display:inline-block;margin-right:1.2em}
 """
