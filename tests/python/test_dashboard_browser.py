@@ -70,7 +70,7 @@ def test_dashboard_in_headless_chromium(tmp_path):
             assert weekly["title"] != daily["title"]
             assert max(weekly["ys"]) < max(daily["ys"])  # fewer points: weeks, not days
             assert weekly["bands"] >= 8
-            page.screenshot(path=str(shots / "dashboard_week_age_band.png"))
+            page.screenshot(path=str(shots / "fixture_week_age_band.png"))
             page.select_option("#metric", "impressions")
             page.wait_for_function("document.body.dataset.view.startsWith('impressions|')")
             counts = trend_state(page)
@@ -79,4 +79,4 @@ def test_dashboard_in_headless_chromium(tmp_path):
         finally:
             context.close()
     assert errors == []
-    assert (shots / "dashboard_week_age_band.png").stat().st_size > 20_000
+    assert (shots / "fixture_week_age_band.png").stat().st_size > 20_000
