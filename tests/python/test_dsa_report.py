@@ -75,7 +75,7 @@ def dsa_build(tmp_path_factory):
     assert scenario["as_of_date"] == AS_OF.isoformat()
     config = BuildConfig(db_path=root / "dsa.duckdb", target_path=root / "target", landing_dir=landing,
                          as_of_date=AS_OF, target="ci")
-    build(config, "--select", "+dsa_transparency_report +metrics_daily")
+    build(config, "--select", "+dsa_transparency_report +metrics_daily", "--indirect-selection", "cautious")
     return Path(config.db_path)
 
 
@@ -441,3 +441,19 @@ def _args(**kwargs):
     for key, value in kwargs.items():
         argv += [f"--{key.replace('_', '-')}", str(value)]
     return parser.parse_args(argv)
+
+
+def test_notice_matching_agrees_with_report_action_rate(dsa_build):
+    """The first-action join of int_dsa_notices finds an action exactly when the reused
+    report_action_rate fact (is_actioned_within_168h) says the notice was acted on."""
+    rows = query(dsa_build, """
+        select
+            count(*) as notices,
+            count(*) filter (where is_acted_on) as acted_on,
+            count(*) filter (where is_acted_on <> (first_action_at is not null)) as disagreeing,
+            count(*) filter (where hours_to_action < 0 or hours_to_action > 168) as outside_window
+        from int_dsa_notices
+    """)
+    notices, acted_on, disagreeing, outside_window = rows[0]
+    assert notices > 0 and acted_on > 0
+    assert disagreeing == 0 and outside_window == 0
