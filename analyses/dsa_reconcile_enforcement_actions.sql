@@ -11,7 +11,7 @@
     comparable: enforcement_actions' region is the owner's, the DSA view's is the
     action's territorial scope.
 
-    Run: dbt compile --select analysis:dsa_reconcile_enforcement_actions, then run the
+    Run: dbt compile --select dsa_reconcile_enforcement_actions, then run the
     compiled SQL against a published release.
 -#}
 
