@@ -457,3 +457,21 @@ def test_notice_matching_agrees_with_report_action_rate(dsa_build):
     notices, acted_on, disagreeing, outside_window = rows[0]
     assert notices > 0 and acted_on > 0
     assert disagreeing == 0 and outside_window == 0
+
+
+def test_late_rows_are_left_out_by_the_cut_off(dsa_build, mart):
+    """The data has actions and impressions ingested after their day's finalization instant;
+    the H1 figures leave them out (so the hand counts above do test the cut-off)."""
+    (late_actions,) = query(dsa_build, """
+        select count(*) from stg_platform__moderation_decisions
+        where action <> 'no_action' and decided_at < timestamp '2026-07-01'
+          and ingested_at >= cast(cast(decided_at as date) + 4 as timestamp)
+    """)[0]
+    (all_actions,) = query(dsa_build, """
+        select count(*) from stg_platform__moderation_decisions
+        where action <> 'no_action' and decided_at < timestamp '2026-07-01'
+    """)[0]
+    assert late_actions > 0
+    cells = mart_cells(mart, "half_year", "2026H1", "3_territorial_scope")
+    counted = cells[("EU", "total_in_area", "total")] + cells[("EU", "outside_eu_view_non_eu_countries_only", "total")]
+    assert counted == all_actions - late_actions
