@@ -475,3 +475,14 @@ def test_late_rows_are_left_out_by_the_cut_off(dsa_build, mart):
     cells = mart_cells(mart, "half_year", "2026H1", "3_territorial_scope")
     counted = cells[("EU", "total_in_area", "total")] + cells[("EU", "outside_eu_view_non_eu_countries_only", "total")]
     assert counted == all_actions - late_actions
+
+
+def test_clear_errors_for_missing_sources(tmp_path, capsys):
+    import duckdb
+
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    assert dsa_report.run(_args(period="2026H1", database=empty, out=tmp_path / "x")) == 1
+    assert "has no dsa_transparency_report" in capsys.readouterr().out
+    assert dsa_report.run(_args(period="2026H1", release=tmp_path / "nowhere", out=tmp_path / "x")) == 1
+    assert "no database at" in capsys.readouterr().out
