@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("bench", "tsw.bench", "Benchmark a full build and a nightly run against hand-written DuckDB and pandas baselines."),
     ("dashboard", "tsw.dashboard", "Render the interactive, self-contained HTML dashboard from the published release."),
     ("docs", "tsw.docs_site", "Generate the dbt docs site (models, columns, lineage, exposures) and serve it on localhost."),
+    ("dsa-report", "tsw.dsa_report", "Write the EU DSA transparency export (one CSV per section) and a summary for a reporting period."),
 ]
 
 

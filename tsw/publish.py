@@ -34,6 +34,7 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "fct_contact_safety_daily",
     "dq_raw_reconciliation",
     "dq_late_beyond_finality",
+    "dsa_transparency_report",
     # Launch dates for the dashboard's intervention markers (product changes, no user data).
     "stg_platform__interventions",
     # Reference vocabularies analyses join to (age bands and whether they are minors).

@@ -8,7 +8,7 @@ import urllib.request
 
 from tsw.docs_site import generate, serve
 
-EXPOSURES = {"safety_dashboard", "nightly_publication", "analyst_sql_access"}
+EXPOSURES = {"safety_dashboard", "nightly_publication", "analyst_sql_access", "dsa_transparency_export"}
 
 
 def test_docs_site_has_exposures_and_serves(tmp_path):
