@@ -30,3 +30,15 @@
         else 'no_detectable_change'
     end
 {%- endmacro %}
+
+{% macro chi_square_1df_p_value(statistic) -%}
+    {#- Upper tail of the chi-square distribution with 1 degree of freedom,
+        erfc(sqrt(x / 2)), with the Abramowitz & Stegun 7.1.26 approximation of erfc
+        (absolute error < 1.5e-7; DuckDB has no erf). -#}
+    {%- set t = '(1.0 / (1.0 + 0.3275911 * sqrt((' ~ statistic ~ ') / 2.0)))' -%}
+    (
+        {{ t }} * (0.254829592 + {{ t }} * (-0.284496736 + {{ t }} * (
+            1.421413741 + {{ t }} * (-1.453152027 + {{ t }} * 1.061405429)
+        ))) * exp(-(({{ statistic }}) / 2.0))
+    )
+{%- endmacro %}

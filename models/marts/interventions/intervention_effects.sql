@@ -71,6 +71,7 @@ joined as (
     select
         windows.intervention_id,
         windows.intervention_name,
+        windows.intervention_description,
         windows.metric_name,
         windows.metric_version,
         windows.unit,
