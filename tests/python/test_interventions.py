@@ -235,3 +235,18 @@ def test_published_interventions_hold_no_user_ids(demo_db):
     for table in ("intervention_effects", "intervention_event_study", "intervention_experiment_effects"):
         columns = query_df(demo_db, f"select * from {table} limit 0").columns
         assert not any("user_id" in c for c in columns), table
+
+
+def test_readout_writes_a_page_per_intervention(demo_db, tmp_path):
+    from tsw.readout import write
+
+    written = write(demo_db, tmp_path)
+    assert sorted(p.name for p in written) == ["int-001.html", "int-002.html", "int-003.html"]
+    page = (tmp_path / "int-001.html").read_text()
+    e = effects(demo_db).loc[("int-001", "stranger_adult_to_minor_contacts_per_1k", "launch")]
+    assert "Verdict: <b>improved</b>" in page
+    assert f"{e.did_estimate:+,.2f}" in page  # the DiD as published
+    assert "Placebo launch on" in page and "Pre-trend test" in page and "Caveats" in page
+    assert "Plotly.newPlot" in page  # the event-study chart, JavaScript inlined
+    assert "Sample ratio" in (tmp_path / "int-002.html").read_text()
+    assert (tmp_path / "index.html").exists()

@@ -144,7 +144,9 @@ estimates as (
 ),
 
 influences as (
-    {{ ratio_contrast_influences('user_cells', 'cell_totals', 'coefficients', ['intervention_id', 'metric_name', 'analysis']) }}
+    {{ ratio_contrast_influences(
+        'user_cells', 'cell_totals', 'coefficients', ['intervention_id', 'metric_name', 'analysis']
+    ) }}
 ),
 
 variances as (

@@ -69,7 +69,8 @@ user_outputs as (
                 production_outputs.occurred_at >= assigned_users.assigned_at
                 and production_outputs.interaction_date <= assigned_users.post_end
                 then 'post'
-            when production_outputs.interaction_date between assigned_users.pre_start and assigned_users.pre_end
+            when
+                production_outputs.interaction_date between assigned_users.pre_start and assigned_users.pre_end
                 and production_outputs.occurred_at < assigned_users.assigned_at
                 then 'pre'
         end as period,

@@ -93,7 +93,7 @@ mapped as (
         end as target_age_bands,
         case
             when interventions.target_countries = 'all' then cast([] as varchar[])
-            else list_transform(string_split(interventions.target_countries, '|'), lambda c: upper(c))
+            else string_split(upper(interventions.target_countries), '|')
         end as target_countries,
         interventions.launched_at,
         cast(interventions.launched_at as date) as launch_date,
