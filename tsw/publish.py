@@ -34,6 +34,7 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "fct_contact_safety_daily",
     "dq_raw_reconciliation",
     "dq_late_beyond_finality",
+    "dsa_transparency_report",
     "intervention_effects",
     "intervention_event_study",
     "intervention_experiment_effects",
