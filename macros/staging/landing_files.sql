@@ -4,7 +4,7 @@
     `ingest_date=YYYY-MM-DD/` partitions or any other), is either read or listed as ignored
     with a reason (model dq_landing_files); nothing is skipped silently.
 
-    * `.csv`, `.csv.gz`, `.csv.zst` (any case): CSV, header line first;
+    * `.csv`, `.csv.gz` (any case): CSV, header line first;
     * `.parquet` (any case): Parquet;
     * a zero-byte file: read, holds no rows (status `empty`);
     * anything else (`README.txt`, `_SUCCESS`, `.json`): ignored, with the reason.
@@ -38,14 +38,14 @@
     {#- csv, parquet, or the reason the file is ignored (`ignored: ...`). -#}
     {%- set name = path.replace('\\', '/').split('/')[-1] -%}
     {%- set lower = name.lower() -%}
-    {%- if lower.endswith('.csv') or lower.endswith('.csv.gz') or lower.endswith('.csv.zst') -%}
+    {%- if lower.endswith('.csv') or lower.endswith('.csv.gz') -%}
         {{- return('csv') -}}
     {%- elif lower.endswith('.parquet') -%}
         {{- return('parquet') -}}
     {%- elif name.startswith('.') or name.startswith('_') -%}
         {{- return('ignored: hidden or marker file (name starts with . or _)') -}}
     {%- else -%}
-        {{- return('ignored: not a landing file type (.csv, .csv.gz, .csv.zst or .parquet, any case)') -}}
+        {{- return('ignored: not a landing file type (.csv, .csv.gz or .parquet, any case)') -}}
     {%- endif -%}
 {%- endmacro %}
 
