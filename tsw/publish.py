@@ -32,6 +32,9 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "dim_metrics",
     "fct_enforcement_actions_daily",
     "fct_contact_safety_daily",
+    "fct_ai_eval_runs",
+    "fct_ai_judge_quality",
+    "ai_model_version_comparison",
     "dq_raw_reconciliation",
     "dq_late_beyond_finality",
 )
