@@ -139,7 +139,7 @@ def expected_kappa(staged, as_of: date) -> pd.DataFrame:
     prod = judgments[judgments["eval_set"] == "production_sample"]
     humans = prod[prod["judge_type"] == "human"]
     first = humans.groupby("output_id")["judged_at"].min()
-    monday = (first.dt.normalize() - pd.to_timedelta(first.dt.weekday, unit="D")).rename("monday")
+    monday = (first.dt.normalize() - pd.to_timedelta(first.dt.day_of_week, unit="D")).rename("monday")
     pairs = []
     for output_id, week in monday.items():
         limit = cutoff(week, MATURITY["ai_judge_human_kappa"], as_of)
