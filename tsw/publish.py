@@ -35,6 +35,7 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "fct_ai_eval_runs",
     "fct_ai_judge_quality",
     "ai_model_version_comparison",
+    "fct_ai_judge_corrected_unsafe_rate",
     "dq_raw_reconciliation",
     "dq_late_beyond_finality",
 )

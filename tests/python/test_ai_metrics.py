@@ -358,3 +358,28 @@ def test_changed_or_missing_primary_judge_fails_the_build(demo_config, tmp_path)
     assert statuses["assert_ai_primary_judge_versioned"][0] == "fail", statuses
     assert statuses["assert_ai_primary_judge_versioned"][1] == 5  # the five ai_* metrics
     assert statuses["assert_ai_primary_judge_has_judgments"][0] == "fail", statuses
+
+
+def test_judge_corrected_unsafe_rate_is_prediction_powered_inference(demo_db):
+    """PPI mean estimate recomputed in pandas: judge mean over N + mean(human - judge) over n."""
+    outputs = query_df(demo_db, "select output_id, feature, model_version, is_unsafe from int_ai_production_outputs where is_judged")
+    humans = query_df(demo_db, """
+        select output_id, verdict from stg_platform__ai_eval_judgments
+        where eval_set = 'production_sample' and judge_type = 'human'
+    """)
+    votes = humans.assign(unsafe=humans["verdict"] == "unsafe").groupby("output_id")["unsafe"].agg(["sum", "count"])
+    votes = votes[votes["sum"] * 2 != votes["count"]]
+    human = (votes["sum"] * 2 > votes["count"]).astype(float).rename("human")
+    frame = outputs.join(human, on="output_id")
+    frame["judge"] = frame["is_unsafe"].astype(float)
+    published = query_df(demo_db, "select * from fct_ai_judge_corrected_unsafe_rate").set_index(["feature", "model_version"])
+    for (feature, version), group in frame.groupby(["feature", "model_version"]):
+        labeled = group.dropna(subset=["human"])
+        rectifier = labeled["human"] - labeled["judge"]
+        rate = group["judge"].mean() + rectifier.mean()
+        se = np.sqrt(group["judge"].var(ddof=1) / len(group) + rectifier.var(ddof=1) / len(labeled))
+        row = published.loc[(feature, version)]
+        assert (row["judged_outputs"], row["human_labeled_outputs"]) == (len(group), len(labeled))
+        assert row["corrected_rate"] == pytest.approx(rate, abs=1e-12)
+        assert row["ci_lower"] == pytest.approx(rate - Z * se, abs=1e-12)
+        assert row["ci_upper"] == pytest.approx(rate + Z * se, abs=1e-12)
