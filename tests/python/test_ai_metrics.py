@@ -262,13 +262,19 @@ def check_model_regression(db: Path, truths: dict) -> dict:
             assert row.iloc[0]["verdict"] == "less_safe", row.iloc[0].to_dict()
             found[(metric, kind)] = row.iloc[0][["difference", "ci_lower", "ci_upper"]].to_dict()
     placebo = comparison[comparison["comparison_type"] == "placebo_split"]
-    assert len(placebo) >= 3 and (placebo["verdict"] == "no_detectable_change").all(), placebo
+    baseline_placebo = placebo[(placebo["model_version_a"] == baseline) & (placebo["feature"] == regression["feature"])]
+    assert len(baseline_placebo) >= 3, placebo
+    assert (baseline_placebo["verdict"] == "no_detectable_change").all(), baseline_placebo
+    # Other features' placebos are 95% intervals too: about 1 in 20 reads a change by chance.
+    assert (placebo["verdict"] != "no_detectable_change").mean() <= 0.25, placebo
+    found["placebo_false_positives"] = int((placebo["verdict"] != "no_detectable_change").sum())
+    found["placebo_rows"] = len(placebo)
     self_rows = comparison[(comparison["model_version_a"] == comparison["model_version_b"])]
     assert (self_rows["comparison_type"] == "placebo_split").all()
     return found
 
 
-def check_planted_rates_inside_intervals(db: Path, truths: dict) -> None:
+def check_planted_rates_inside_intervals(db: Path, truths: dict) -> list:
     regression = truths["ai_model_regression"]
     runs = query_df(db, """
         select model_version, eval_set, feature, rate, ci_lower, ci_upper from fct_ai_eval_runs
@@ -293,14 +299,24 @@ def check_planted_rates_inside_intervals(db: Path, truths: dict) -> None:
         select model_version, count(*) as n, count_if(is_unsafe) as unsafe
         from int_ai_production_outputs where is_judged group by model_version
     """).set_index("model_version")
+    # The judged outputs are a random sample of the version's interactions, so the
+    # estimand is the realized unsafe share of all its interactions (the generator's
+    # realized truth); the planted probability is reported, not asserted: a 95%
+    # interval misses it about 1 time in 20.
+    realized = {v: regression["realized_unsafe_by_model_version"][v] / regression["realized_interactions_by_model_version"][v]
+                for v in regression["p_unsafe_by_model_version"]}
+    parameter_misses = []
     for version, p in regression["p_unsafe_by_model_version"].items():
         n, unsafe = production.loc[version, "n"], production.loc[version, "unsafe"]
         rate = unsafe / n
         centre = (rate + Z**2 / (2 * n)) / (1 + Z**2 / n)
         half = Z * np.sqrt(rate * (1 - rate) / n + Z**2 / (4 * n * n)) / (1 + Z**2 / n)
-        assert centre - half <= p <= centre + half, (version, p, rate, n)
+        assert centre - half <= realized[version] <= centre + half, (version, realized[version], rate, n)
+        if not centre - half <= p <= centre + half:
+            parameter_misses.append((version, p, round(centre - half, 4), round(centre + half, 4)))
         if intervals.get(version):
             assert intervals[version] == pytest.approx((centre - half, centre + half))
+    return parameter_misses
 
 
 def check_judge_drift(db: Path, truths: dict) -> list:
