@@ -38,6 +38,7 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "fct_ai_judge_corrected_unsafe_rate",
     "dq_raw_reconciliation",
     "dq_late_beyond_finality",
+    "dsa_transparency_report",
 )
 REQUIRED_TABLES: tuple[str, ...] = ("metrics_daily", "dim_metrics")
 KEEP_RELEASES = 3
