@@ -81,3 +81,12 @@
         else 'no_detectable_change'
     end
 {%- endmacro %}
+
+{% macro kappa_interval_lower(kappa, standard_error) -%}
+    {#- kappa - z SE, truncated to kappa's range; null without a standard error (p_e = 1). -#}
+    case when ({{ standard_error }}) is not null then greatest(({{ kappa }}) - {{ wilson_z() }} * ({{ standard_error }}), -1.0) end
+{%- endmacro %}
+
+{% macro kappa_interval_upper(kappa, standard_error) -%}
+    case when ({{ standard_error }}) is not null then least(({{ kappa }}) + {{ wilson_z() }} * ({{ standard_error }}), 1.0) end
+{%- endmacro %}

@@ -2,13 +2,7 @@
 -- (models/metrics/ai) in the shared family shape, until the metric-unit layer replaces
 -- the families. Kappa carries its value and interval; proportions only their parts.
 
-{%- set units = [
-    'ai_unsafe_output_rate',
-    'ai_attack_success_rate',
-    'ai_over_refusal_rate',
-    'ai_judge_human_kappa',
-    'ai_judge_calibration_accuracy',
-] %}
+{%- set units = metric_units_ai() | map('replace', 'metric__', '') | list %}
 
 with
 

@@ -157,8 +157,8 @@ unit_rows as (
         cast(null as double) as sum_weight_squared,
         cast(kappa as double) as value,
         -- the catalog's interval, truncated to kappa's range [-1, 1]
-        cast(greatest(kappa - {{ wilson_z() }} * kappa_standard_error, -1.0) as double) as ci_lower,
-        cast(least(kappa + {{ wilson_z() }} * kappa_standard_error, 1.0) as double) as ci_upper
+        cast({{ kappa_interval_lower('kappa', 'kappa_standard_error') }} as double) as ci_lower,
+        cast({{ kappa_interval_upper('kappa', 'kappa_standard_error') }} as double) as ci_upper
     from kappas
 )
 
