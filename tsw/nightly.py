@@ -34,6 +34,7 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 from contextlib import contextmanager
@@ -451,7 +452,8 @@ def _flush_database(database: Path) -> None:
 
 
 def _test_hooks(step: str) -> None:
-    """Test-only hooks: TSW_NIGHTLY_TRACE (append "<epoch seconds> <step>"), TSW_NIGHTLY_STEP_DELAY (pause, s)."""
+    """Test-only hooks: TSW_NIGHTLY_TRACE (append "<epoch seconds> <step>"), TSW_NIGHTLY_STEP_DELAY
+    (pause, s), TSW_NIGHTLY_KILL_AT (SIGKILL the run when it reaches the named step)."""
     trace = os.environ.get("TSW_NIGHTLY_TRACE")
     if trace:
         with open(trace, "a") as handle:
@@ -459,6 +461,8 @@ def _test_hooks(step: str) -> None:
     delay = os.environ.get("TSW_NIGHTLY_STEP_DELAY")
     if delay:
         time.sleep(float(delay))
+    if os.environ.get("TSW_NIGHTLY_KILL_AT") == step:  # TSW_NIGHTLY_KILL_AT: SIGKILL itself at this step
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _progress(report: RunReport, message: str, stream: bool) -> None:

@@ -435,3 +435,35 @@ def test_twenty_random_kills_leave_a_consistent_warehouse(fake_dbt, landing, tmp
     publication_steps = ("publish:", "write journal", "promote", "switch current", "delete journal")
     assert sum(s.startswith(publication_steps) for s in killed_at) >= 6, killed_at
     assert any(s.startswith(("promote", "switch current", "delete journal")) for s in killed_at), killed_at
+
+
+@pytest.mark.parametrize(
+    "step",
+    ["write journal", "promote log entry", "switch current release"],
+)
+def test_kill_at_each_promotion_step_is_finished_or_rolled_back(fake_dbt, landing, tmp_path, step):
+    """A SIGKILL at each named step of the promotion: before the journal nothing changed;
+    after it, the next start finishes the promotion (the killed run's release and log entry)."""
+    warehouse = Warehouse(tmp_path / "wh")
+    assert _nightly(warehouse, landing, 0).status == "succeeded"
+    before = _state(warehouse)
+    command = [sys.executable, "-m", "tsw.cli", "nightly", "--date", _night(1).isoformat(), "--landing-dir",
+               str(landing), "--warehouse", str(warehouse.root), "--skip-validation"]
+    killed = subprocess.run(command, env={**os.environ, "TSW_NIGHTLY_KILL_AT": step}, capture_output=True, timeout=300)
+    assert killed.returncode == -signal.SIGKILL
+    assert _wait_dead(fake_dbt["script"]) == []
+    journal = warehouse.root / JOURNAL_FILE
+    assert journal.exists() == (step != "write journal")  # the journal is written right after this checkpoint
+    after = _state(warehouse)
+    if step == "write journal":
+        assert after == before
+    else:
+        assert after["release"] in (before["release"], json.loads(journal.read_text())["release_id"])
+    report = _nightly(warehouse, landing, 2)  # the next start finishes (or rolled back) the killed run first
+    assert report.status == "succeeded", report.error
+    if step != "write journal":
+        assert report.recovery and "finished the interrupted promotion" in " ".join(report.recovery)
+        killed_release = json.loads((warehouse.runs_dir / "latest" / "report.json").read_text())["recovery"]
+        assert any("interrupted at step" in line for line in killed_release)
+    assert not journal.exists() and not list(warehouse.log_dir.glob(".*"))
+    assert audit.audit(warehouse.work_db, warehouse.log_dir).passed
