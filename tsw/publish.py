@@ -39,6 +39,10 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "fct_contact_safety_daily",
     "dq_raw_reconciliation",
     "dq_late_beyond_finality",
+    "dsa_transparency_report",
+    "intervention_effects",
+    "intervention_event_study",
+    "intervention_experiment_effects",
 )
 REQUIRED_TABLES: tuple[str, ...] = ("metrics_daily", "dim_metrics")
 KEEP_RELEASES = 3
