@@ -121,16 +121,21 @@ def _latest_ingested(con: duckdb.DuckDBPyConnection, table: str, cutoff: datetim
     return con.execute(f"select max(t) from ({' union all '.join(parts)})", {"cutoff": cutoff}).fetchone()[0]
 
 
-def check(database: Path, as_of: date, *, config: Path | None = None, wall_clock: bool = False) -> FreshnessResult:
+def check(
+    database: Path, as_of: date, *, config: Path | None = None, wall_clock: bool = False, exempt: list[str] | None = None
+) -> FreshnessResult:
     """Per raw table of the thresholds file: latest known ingested_at vs the knowledge instant.
 
     With `wall_clock` (a real, not replayed, run) the knowledge instant must also be in the past.
+    Tables in `exempt` (declared absent from the landing directory) are not gated.
     """
     cutoff = knowledge_instant(as_of)
     checked_at = datetime.now(timezone.utc).replace(tzinfo=None) if wall_clock else None
     result = FreshnessResult(knowledge_instant=cutoff, checked_at=checked_at)
     with duckdb.connect(str(database), read_only=True) as con:
         for table, threshold in sorted(load_thresholds(config).items()):
+            if table in (exempt or []):
+                threshold = None
             latest = _latest_ingested(con, table, cutoff)
             lag = None if latest is None else (cutoff - latest).total_seconds() / 3600
             result.feeds.append(FeedFreshness(table, latest, lag, threshold))

@@ -286,6 +286,7 @@ def run_nightly(
     stream: bool = True,
     now: date | None = None,
     freshness_config: Path | None = None,
+    absent_raw_tables: list[str] | None = None,
 ) -> RunReport:
     """Run the nightly job for `run_date`; returns the report (also written to disk).
 
@@ -350,6 +351,7 @@ def run_nightly(
                 as_of_date=run_date,
                 landing_dir=landing_dir,
                 target_path=warehouse.dbt_target,
+                extra_vars={"absent_raw_tables": absent_raw_tables} if absent_raw_tables else {},
             )
 
             step = "dbt build"
@@ -375,7 +377,9 @@ def run_nightly(
 
             step = "freshness gate"
             checkpoint("freshness gate: every feed delivered up to the knowledge instant")
-            fresh = freshness.check(warehouse.scratch_db, run_date, config=freshness_config, wall_clock=now is None)
+            fresh = freshness.check(
+                warehouse.scratch_db, run_date, config=freshness_config, wall_clock=now is None, exempt=absent_raw_tables
+            )
             report.freshness = [f.as_dict() for f in fresh.feeds]
             if not fresh.passed:
                 raise freshness.StaleFeeds(fresh.message())
@@ -518,6 +522,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="Per-table freshness thresholds (YAML, default: config/freshness.yml).",
     )
+    parser.add_argument(
+        "--absent-raw-table",
+        action="append",
+        default=[],
+        metavar="TABLE",
+        help="A raw table the landing directory does not deliver (no folder): builds it empty instead of failing.",
+    )
     add_now_argument(parser)
 
 
@@ -532,6 +543,7 @@ def run(args: argparse.Namespace) -> int:
             validate=not args.skip_validation,
             now=args.now,
             freshness_config=args.freshness_config,
+            absent_raw_tables=args.absent_raw_table,
         )
     except NightlyAlreadyRunning as exc:
         print(f"tsw nightly: {exc}", file=sys.stderr)

@@ -280,9 +280,11 @@ def test_stale_feed_blocks_publication(fake_dbt, landing, tmp_path, monkeypatch)
     assert "messages" in report.error and "120.0 h" in report.error
     assert [f["table_name"] for f in report.freshness if f["stale"]] == ["messages"]
     assert _state(warehouse) == before
+    # A table declared absent from the landing directory is not gated.
+    assert _nightly(warehouse, landing, 1, absent_raw_tables=["messages"]).status == "succeeded"
     # An exempt table (null threshold) never blocks.
     monkeypatch.setenv("FAKE_DBT_STALE_TABLE", "interventions")
-    assert _nightly(warehouse, landing, 1).status == "succeeded"
+    assert _nightly(warehouse, landing, 2).status == "succeeded"
 
 
 def test_knowledge_instant_not_reached_blocks_publication(fake_dbt, landing, tmp_path):
