@@ -19,6 +19,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("validate", "tsw.validate", "Run the Great Expectations checkpoint over the analyst-facing marts and write Data Docs."),
     ("publish", "tsw.publish", "Publish the analyst-facing marts of a built database to the read-only serving database."),
     ("nightly", "tsw.nightly", "The unattended nightly job: incremental build, gates, atomic publication, run report."),
+    ("restate", "tsw.restate", "Record an announced restatement of published final values in the published-values log."),
     ("bench", "tsw.bench", "Benchmark a full build and a nightly run against hand-written DuckDB and pandas baselines."),
     ("dashboard", "tsw.dashboard", "Render a static HTML dashboard from the serving database."),
     ("dsa-report", "tsw.dsa_report", "Write the EU DSA transparency export (one CSV per section) and a summary for a reporting period."),
