@@ -1,5 +1,7 @@
 {#- Every metric family, in the shared shape; adding a family is one entry here. -#}
-{%- set families = ['exposure', 'enforcement', 'contact'] %}
+{%- set families = ['exposure', 'enforcement', 'contact', 'ai'] %}
+{#- Families whose coefficient rows carry their own interval (kappa). -#}
+{%- set interval_families = ['ai'] %}
 
 with
 
@@ -29,6 +31,8 @@ family_rows as (
             cast(sample_size as bigint) as sample_size,
             cast(sum_weight_squared as double) as sum_weight_squared,
             cast(value as double) as value,
+            cast({{ 'ci_lower' if family in interval_families else 'null' }} as double) as ci_lower,
+            cast({{ 'ci_upper' if family in interval_families else 'null' }} as double) as ci_upper,
             '{{ family }}' as metric_family
         from {{ family }}
         {%- if not loop.last %}

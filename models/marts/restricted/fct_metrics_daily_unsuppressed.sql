@@ -46,7 +46,9 @@ cells as (
         metric_values.denominator as family_denominator,
         metric_values.sample_size as family_sample_size,
         metric_values.sum_weight_squared as family_sum_weight_squared,
-        metric_values.value as family_value
+        metric_values.value as family_value,
+        metric_values.ci_lower as family_ci_lower,
+        metric_values.ci_upper as family_ci_upper
     from grid
     inner join registry
         on grid.metric_name = registry.metric_name
@@ -125,9 +127,11 @@ with_intervals as (
         interval_sample_size,
         case
             when unit = 'proportion' then {{ wilson_interval_lower('value', 'interval_sample_size') }}
+            when unit = 'coefficient' then family_ci_lower
         end as ci_lower,
         case
             when unit = 'proportion' then {{ wilson_interval_upper('value', 'interval_sample_size') }}
+            when unit = 'coefficient' then family_ci_upper
         end as ci_upper,
         {{ is_final('metric_date', 'maturity_days') }} as is_final,
         {{ finalization_instant('metric_date', 'maturity_days') }} as finalization_instant,
