@@ -187,10 +187,13 @@ def database_is_readable(path: Path) -> str | None:
 
     try:
         with duckdb.connect(str(path), read_only=True) as con:
-            tables = con.execute("select table_name from duckdb_tables() where database_name = current_database()").fetchall()
-            for (table,) in tables:
-                con.execute(f'select * from "{table}" limit 1').fetchall()
-                con.execute(f'select count(*) from "{table}"').fetchall()
+            # Every schema: dbt keeps stored test failures in a schema of their own.
+            tables = con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = current_database()"
+            ).fetchall()
+            for schema, table in tables:
+                con.execute(f'select * from "{schema}"."{table}" limit 1').fetchall()
+                con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()
     except Exception as exc:  # noqa: BLE001 - any failure to read means corrupt
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     return None
