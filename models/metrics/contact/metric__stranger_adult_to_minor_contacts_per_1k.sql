@@ -76,7 +76,7 @@ with
             period_start,
             {{ segment_or_all('age_band') }} as age_band,
             {{ segment_or_all('region') }} as region,
-            count(*) as active_users
+            count(*) as minor_user_days
         from {{ metric_name }}__minor_user_days_in_periods
         group by period_grain, period_start, {{ metric_grouping_sets(['age_band', 'region']) }}  -- noqa: PRS
 
@@ -90,7 +90,7 @@ with
             coalesce(contact_cells.age_band, active_cells.age_band) as age_band,
             coalesce(contact_cells.region, active_cells.region) as region,
             coalesce(contact_cells.contacts, 0) as contacts,
-            coalesce(active_cells.active_users, 0) as active_users
+            coalesce(active_cells.minor_user_days, 0) as minor_user_days
         from {{ metric_name }}__contact_cells as contact_cells
         full outer join {{ metric_name }}__active_cells as active_cells
             on
@@ -111,8 +111,8 @@ unit_rows as (
                 metric_name,
                 carried=['age_band', 'region'],
                 numerator='contacts',
-                denominator='active_users',
-                sample_size='active_users',
+                denominator='minor_user_days',
+                sample_size='minor_user_days',
             ) }}
         from {{ metric_name }}__cells
         {%- if not loop.last %}
