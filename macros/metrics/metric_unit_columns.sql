@@ -68,12 +68,17 @@
     {%- if not execute -%}
         {{- return([]) -}}
     {%- endif -%}
-    {%- if target.name == 'lint' and load_relation(ref('metric_registry')) is none -%}
+    {#- the built seed itself: inside a dbt unit test ref() names the test's fixture, which run_query cannot read -#}
+    {%- set registry = adapter.get_relation(database=target.database, schema=target.schema, identifier='metric_registry') -%}
+    {%- if registry is none and target.name == 'lint' -%}
         {#- sqlfluff's in-memory target has no seeds: lint the widest grouping -#}
         {{- return(segment_columns()) -}}
     {%- endif -%}
+    {%- if registry is none -%}
+        {{ exceptions.raise_compiler_error("metric_segments: seed metric_registry is not built yet (dbt seed first)") }}
+    {%- endif -%}
     {%- set result = run_query(
-        "select segment_columns from " ~ ref('metric_registry') ~ " where metric_name = '" ~ metric_name ~ "'") -%}
+        "select segment_columns from " ~ registry ~ " where metric_name = '" ~ metric_name ~ "'") -%}
     {%- if result.columns[0].values() | length != 1 -%}
         {{ exceptions.raise_compiler_error("metric_registry has no row for " ~ metric_name) }}
     {%- endif -%}

@@ -226,3 +226,30 @@ def test_zero_fill_finality_and_partial_periods(demo_db):
     partial = (rows["period_end"].dt.date > as_of) | (rows["period_start"].dt.date < date(2026, 5, 1))
     assert (rows["is_partial_period"] == partial).all()
     assert rows.loc[rows["is_partial_period"] & (rows["period_end"].dt.date > as_of), "is_final"].eq(False).all()
+
+
+DIGEST = Path(__file__).parent / "data" / "metrics_daily_demo_digest.json"
+
+
+def test_metrics_daily_unchanged_by_the_unit_redesign(demo_db):
+    """Per-metric sums of every metrics_daily column equal those stored before the redesign (issue 10).
+
+    The full cell-by-cell comparison (0 differing cells on the demo and a seed-11 landing
+    directory) is documented in docs/metric_units.md; this keeps a cheap guard."""
+    import json
+
+    expected = json.loads(DIGEST.read_text())["metrics"]
+    actual = query_df(demo_db, """
+        select metric_name, count(*) as cells, count_if(is_suppressed) as suppressed, count_if(is_final) as final,
+            sum(numerator) as numerator, sum(denominator) as denominator, sum(value) as value,
+            sum(sample_size) as sample_size, sum(ci_lower) as ci_lower, sum(ci_upper) as ci_upper
+        from metrics_daily group by all
+    """).set_index("metric_name")
+    assert set(actual.index) >= set(expected)
+    for metric, parts in expected.items():
+        for part, value in parts.items():
+            got = actual.loc[metric, part]
+            if value is None:
+                assert pd.isna(got), (metric, part, got)
+            else:
+                assert math.isclose(float(got), value, rel_tol=1e-9, abs_tol=1e-9), (metric, part, got, value)
