@@ -21,6 +21,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("nightly", "tsw.nightly", "The unattended nightly job: incremental build, gates, atomic publication, run report."),
     ("bench", "tsw.bench", "Benchmark a full build and a nightly run against hand-written DuckDB and pandas baselines."),
     ("dashboard", "tsw.dashboard", "Render a static HTML dashboard from the serving database."),
+    ("dsa-report", "tsw.dsa_report", "Write the EU DSA transparency export (one CSV per section) and a summary for a reporting period."),
 ]
 
 

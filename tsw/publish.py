@@ -35,6 +35,7 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "fct_contact_safety_daily",
     "dq_raw_reconciliation",
     "dq_late_beyond_finality",
+    "dsa_transparency_report",
 )
 REQUIRED_TABLES: tuple[str, ...] = ("metrics_daily", "dim_metrics")
 KEEP_RELEASES = 3
