@@ -98,7 +98,8 @@ def _latest_logged_sql(log_dir: Path, table: AuditedTable = DAILY) -> str:
 
 def _has_table(database: Path, name: str) -> bool:
     with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[0] > 0
+        found = con.execute("select count(*) from information_schema.tables where table_name = ?", [name])
+        return found.fetchone()[0] > 0
 
 
 def audit(database: Path, log_dir: Path) -> AuditResult:
@@ -181,7 +182,8 @@ def _append_table_to_log(database: Path, log_dir: Path, table: AuditedTable, *, 
             """
         else:
             new_rows = (
-                f"select {columns}, now() as logged_at, '{release_id}' as release_id from {table.name} as c where c.is_final"
+                f"select {columns}, now() as logged_at, '{release_id}' as release_id"
+                f" from {table.name} as c where c.is_final"
             )
         count = con.execute(f"select count(*) from ({new_rows})").fetchone()[0]
         if count:

@@ -173,7 +173,7 @@ def test_period_cells_equal_an_independent_computation(demo_db, sampled_week):
 def test_active_users_are_distinct_over_a_month(demo_db):
     as_of = date.fromisoformat(demo_scenario()["as_of_date"])
     month = (as_of.replace(day=1) - timedelta(days=40)).replace(day=1)
-    days = [month + timedelta(days=offset) for offset in range(40) if (month + timedelta(days=offset)).month == month.month]
+    days = [day for day in (month + timedelta(days=offset) for offset in range(40)) if day.month == month.month]
     actual = _periodic(demo_db, "month", month)
     _assert_cells_match(actual, "active_users", _active_users_expected(demo_db, days))
     daily_sum = query_df(demo_db, f"""

@@ -153,7 +153,7 @@ models:
 
 
 def add_throwaway_metric(project: Path) -> None:
-    """Exactly the README's steps: a registry row, one unit with its YAML, its name in metric_units(), a changelog line."""
+    """Exactly the README's steps: a registry row, one unit and its YAML, metric_units(), a changelog line."""
     with open(project / "seeds" / "reference" / "metric_registry.csv", "a") as handle:
         handle.write(THROWAWAY_ROW)
     (project / "models" / "metrics" / "exposure" / f"metric__{THROWAWAY}.sql").write_text(THROWAWAY_SQL)
