@@ -22,6 +22,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("bench", "tsw.bench", "Benchmark a full build and a nightly run against hand-written DuckDB and pandas baselines."),
     ("dashboard", "tsw.dashboard", "Render a static HTML dashboard from the serving database."),
     ("dsa-report", "tsw.dsa_report", "Write the EU DSA transparency export (one CSV per section) and a summary for a reporting period."),
+    ("readout", "tsw.readout", "Write a per-intervention HTML readout (effects, event study, pre-trend, placebo) from a database."),
 ]
 
 

@@ -33,9 +33,16 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "dim_metrics",
     "fct_enforcement_actions_daily",
     "fct_contact_safety_daily",
+    "fct_ai_eval_runs",
+    "fct_ai_judge_quality",
+    "ai_model_version_comparison",
+    "fct_ai_judge_corrected_unsafe_rate",
     "dq_raw_reconciliation",
     "dq_late_beyond_finality",
     "dsa_transparency_report",
+    "intervention_effects",
+    "intervention_event_study",
+    "intervention_experiment_effects",
 )
 REQUIRED_TABLES: tuple[str, ...] = ("metrics_daily", "dim_metrics")
 KEEP_RELEASES = 3
