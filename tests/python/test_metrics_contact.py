@@ -65,7 +65,11 @@ def table_exists(db_path: Path, name: str) -> bool:
 
 
 def family_values(db_path: Path) -> pd.DataFrame:
-    return query_df(db_path, f"select * from {UNIT_DAY_ROWS}")
+    """The contact units' day rows (metric__first_contact_messages, metric__unwanted_contact_rate,
+    metric__stranger_adult_to_minor_contacts_per_1k)."""
+    return query_df(db_path, f"select * from {UNIT_DAY_ROWS} where metric_unit in "
+                             "('metric__first_contact_messages', 'metric__unwanted_contact_rate', "
+                             "'metric__stranger_adult_to_minor_contacts_per_1k')")
 
 
 # ----------------------------------------------------------------- independent computation --
