@@ -15,12 +15,14 @@ import sys
 COMMANDS: list[tuple[str, str, str]] = [
     ("generate", "tsw.generate.command", "Write deterministic synthetic raw data (demo seeds or a landing directory) with planted truths."),
     ("build", "tsw.build", "Run the dbt build (seed, run, test) for an as-of date, from the demo seeds or a landing directory."),
-    ("demo", "tsw.build_demo", "Build the embedded demo end to end: dbt build, validation, publication."),
+    ("demo", "tsw.build_demo", "The demo end to end: generate a landing directory, nightly build, gates, publication, dashboard (--seeds: the embedded seeds)."),
     ("validate", "tsw.validate", "Run the Great Expectations checkpoint over the analyst-facing marts and write Data Docs."),
     ("publish", "tsw.publish", "Publish the analyst-facing marts of a built database to the read-only serving database."),
     ("nightly", "tsw.nightly", "The unattended nightly job: incremental build, gates, atomic publication, run report."),
+    ("restate", "tsw.restate", "Record an announced restatement of published final values in the published-values log."),
     ("bench", "tsw.bench", "Benchmark a full build and a nightly run against hand-written DuckDB and pandas baselines."),
-    ("dashboard", "tsw.dashboard", "Render a static HTML dashboard from the serving database."),
+    ("dashboard", "tsw.dashboard", "Render the interactive, self-contained HTML dashboard from the published release."),
+    ("docs", "tsw.docs_site", "Generate the dbt docs site (models, columns, lineage, exposures) and serve it on localhost."),
     ("dsa-report", "tsw.dsa_report", "Write the EU DSA transparency export (one CSV per section) and a summary for a reporting period."),
     ("readout", "tsw.readout", "Write a per-intervention HTML readout (effects, event study, pre-trend, placebo) from a database."),
 ]
