@@ -34,6 +34,7 @@ from tsw.paths import SERVING_DIR, WORK_DB
 # quarantine with raw values) are never published.
 PUBLISHED_TABLES: tuple[str, ...] = (
     "metrics_daily",
+    "metrics_periodic",
     "dim_metrics",
     "fct_enforcement_actions_daily",
     "fct_contact_safety_daily",

@@ -107,8 +107,9 @@ def cell_key(row) -> tuple:
 def test_values_and_intervals_recomputed_from_family_rows(demo_db, unsuppressed):
     family_rows = query(
         demo_db,
-        f"select metric_name, cast(metric_date as varchar), {', '.join(SEGMENT_COLUMNS)}, "
-        "numerator, denominator, sum_weight_squared, value, ci_lower, ci_upper from int_metric_values",
+        f"select metric_name, cast(period_start as varchar), {', '.join(SEGMENT_COLUMNS)}, "
+        "numerator, denominator, sum_weight_squared, value, ci_lower, ci_upper from int_metric_values "
+        "where period_grain = 'day'",
     )
     family = {
         tuple(row[:8]): dict(zip(["numerator", "denominator", "sum_weight_squared", "value", "ci_lower", "ci_upper"], row[8:]))

@@ -7,7 +7,8 @@ with
 
 user_day_surfaces as (
 
-    select * from {{ ref('int_exposure_user_day_surfaces') }}
+    -- the exposure facts at the active-users cut-off (macro metric_facts_at_cutoff)
+    {{ metric_facts_at_cutoff('int_exposure_user_day_surfaces', 'active_users') }}
 
 ),
 
@@ -30,7 +31,7 @@ active_user_days as (
         activity_date
     from user_day_surfaces
     group by user_id, activity_date
-    having sum(active_users_impressions) > 0
+    having sum(impressions) > 0
 
 ),
 

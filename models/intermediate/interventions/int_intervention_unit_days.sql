@@ -21,8 +21,13 @@ first_contact_messages as (
     select * from {{ ref('int_first_contact_messages') }}
 ),
 
-exposure_user_day_surfaces as (
-    select * from {{ ref('int_exposure_user_day_surfaces') }}
+-- the exposure facts hold one copy per maturity: each use reads its metric's copy
+active_exposure_facts as (
+    {{ metric_facts_at_cutoff('int_exposure_user_day_surfaces', 'active_users') }}
+),
+
+prevalence_exposure_facts as (
+    {{ metric_facts_at_cutoff('int_exposure_user_day_surfaces', 'violating_view_rate') }}
 ),
 
 user_day_segments as (
@@ -66,14 +71,14 @@ stranger_contacts as (
     group by stranger_metrics.metric_name, first_contact_messages.recipient_id, first_contact_messages.sent_date
 ),
 
--- active_users_impressions counts impressions known at the active-users cut-off; the
--- stranger metrics share its maturity (3 days; checked by a test on the targeted sums)
+-- impressions known at the active-users cut-off; the stranger metrics share its
+-- maturity (3 days; checked by a test on the targeted sums)
 active_user_days as (
     select
         user_id,
         activity_date as metric_date
-    from exposure_user_day_surfaces
-    where active_users_impressions > 0
+    from active_exposure_facts
+    where impressions > 0
     group by user_id, activity_date
 ),
 
@@ -127,7 +132,7 @@ prevalence_unit_days as (
         surface,
         violating_weight as numerator,
         label_weight as denominator
-    from exposure_user_day_surfaces
+    from prevalence_exposure_facts
     where labeled_impressions > 0
 ),
 
