@@ -58,7 +58,7 @@ def dsa_build(tmp_path_factory):
     TSW_DSA_TEST_DB may name a database already built from exactly that data as of
     2026-07-19 (`tsw generate --out L --format parquet --users 1500 --days 200 --seed 9
     --start 2026-01-01`, then `tsw build --landing-dir L --as-of 2026-07-19 --select
-    '+dsa_transparency_report +metrics_daily'`), to skip the slow build while developing.
+    '+dsa_transparency_report +metrics_daily +metrics_periodic'`), to skip the slow build while developing.
     """
     from tsw.generate import generate_dataset
 
@@ -75,7 +75,7 @@ def dsa_build(tmp_path_factory):
     assert scenario["as_of_date"] == AS_OF.isoformat()
     config = BuildConfig(db_path=root / "dsa.duckdb", target_path=root / "target", landing_dir=landing,
                          as_of_date=AS_OF, target="ci")
-    build(config, "--select", "+dsa_transparency_report +metrics_daily", "--indirect-selection", "cautious")
+    build(config, "--select", "+dsa_transparency_report +metrics_daily +metrics_periodic", "--indirect-selection", "cautious")
     return Path(config.db_path)
 
 
@@ -396,6 +396,14 @@ def test_eu_totals_reconcile_with_enforcement_actions(dsa_build, mart):
     assert eu_view + cells[("EU", "outside_eu_view_non_eu_countries_only", "total")] == total
     own = mart_cells(mart, "half_year", "2026H1", "2_own_initiative")
     assert own[("EU", "TOTAL", "actions_total")] == cells[("EU", "total_in_area", "own_initiative")]
+    # The same quantity as published in the period rollups (half-year 2026H1, final).
+    (periodic, is_final) = query(dsa_build, """
+        select value, is_final from metrics_periodic
+        where metric_name = 'enforcement_actions' and period_grain = 'half_year'
+          and period_start = date '2026-01-01' and region = 'all' and policy_category = 'all'
+          and age_band = 'all' and plan = 'all' and surface = 'all' and feature = 'all'
+    """)[0]
+    assert is_final and periodic == total
 
 
 def test_export_layout_matches_the_template(dsa_build, tmp_path):
