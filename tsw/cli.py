@@ -21,6 +21,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("nightly", "tsw.nightly", "The unattended nightly job: incremental build, gates, atomic publication, run report."),
     ("bench", "tsw.bench", "Benchmark a full build and a nightly run against hand-written DuckDB and pandas baselines."),
     ("dashboard", "tsw.dashboard", "Render a static HTML dashboard from the serving database."),
+    ("privacy-audit", "tsw.privacy_audit", "Check that no suppressed cell of a release can be recovered by differencing published cells."),
 ]
 
 
