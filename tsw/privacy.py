@@ -78,6 +78,8 @@ QUANTITY_LINKS: dict[tuple[str, str], Link] = {
     ("stranger_adult_to_minor_contacts_per_1k_unknown_sender", "denominator"): Link("active_users"),
     ("actioned_content_view_rate", "denominator"): Link("impressions", exact=False),
     ("minor_age_restricted_exposure_rate", "denominator"): Link("impressions"),
+    ("reports_per_10k_active_users", "numerator"): Link("user_reports"),
+    ("report_action_rate", "denominator"): Link("user_reports", exact=False),
     ("first_contact_messages", "numerator"): Link("first_contact_messages"),
     ("unwanted_contact_rate", "denominator"): Link("first_contact_messages", exact=False),
     # Weighted prevalence: every policy_category row shares the cell's labels.

@@ -174,3 +174,37 @@ def test_landing_build_leaks_no_suppressed_cell(landing_build):
 def test_reference_seeds_describe_every_registry_column():
     segment_values = pd.read_csv(REFERENCE_SEEDS_DIR / "ref_segment_values.csv")
     assert set(privacy.SEGMENT_COLUMNS) <= set(segment_values["segment_column"])
+
+
+def test_every_shared_quantity_is_declared(demo_db):
+    """A part equal to another metric's part on (nearly) every common cell is a shared
+    quantity: the audit must know it (QUANTITY_LINKS), or its leaks go unseen. This
+    catches a new metric whose denominator is an existing metric's count."""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        facts = con.execute(
+            "select * from fct_metrics_daily_unsuppressed where suppression_rule = 'small_cell'"
+        ).df()
+        registry = con.execute("select metric_name, unit from metric_registry").df()
+    units = dict(zip(registry["metric_name"], registry["unit"]))
+    keys = ["metric_date", *privacy.SEGMENT_COLUMNS]
+    parts = []
+    for metric, rows in facts.groupby("metric_name"):
+        for part in ("numerator", "denominator"):
+            if rows[part].notna().any():
+                parts.append((metric, part, rows[[*keys, part]].rename(columns={part: "v"})))
+    undeclared = []
+    for i, (metric_a, part_a, a) in enumerate(parts):
+        for metric_b, part_b, b in parts[i + 1:]:
+            if metric_a == metric_b:
+                continue
+            joined = a.merge(b, on=keys)
+            joined = joined[(joined["v_x"] != 0) | (joined["v_y"] != 0)]
+            banded = joined[joined["age_band"] != "all"]
+            for sample in (joined, banded):
+                if len(sample) >= 50 and (sample["v_x"] == sample["v_y"]).mean() >= 0.75:
+                    link_a = privacy.quantity_link(metric_a, part_a, units[metric_a]).quantity
+                    link_b = privacy.quantity_link(metric_b, part_b, units[metric_b]).quantity
+                    if link_a != link_b:
+                        undeclared.append((metric_a, part_a, metric_b, part_b))
+                    break
+    assert not undeclared, f"shared quantities missing from privacy.QUANTITY_LINKS: {undeclared}"
