@@ -87,18 +87,29 @@ QUANTITY_LINKS: dict[tuple[str, str], Link] = {
     ("violating_view_rate", "sample_size"): Link("violating_view_rate.sample_size", ("policy_category",)),
 }
 
+# At a period grain, distinct users are counted once per period, but per-10k / per-1k
+# denominators are summed daily active users (user-days, docs/metric_units.md): a
+# quantity of their own, shared by those denominators, not the period's active_users.
+PERIOD_LINKS: dict[tuple[str, str], Link] = {
+    ("reports_per_10k_active_users", "denominator"): Link("active_user_days", ("surface",)),
+    ("stranger_adult_to_minor_contacts_per_1k", "denominator"): Link("active_user_days"),
+    ("stranger_adult_to_minor_contacts_per_1k_unknown_sender", "denominator"): Link("active_user_days"),
+}
+
 # Quantities that are not additive along a column: counted once in `all`.
 NON_ADDITIVE: dict[str, tuple[str, ...]] = {"active_users": ("surface",)}
 
 
-def quantity_link(metric: str, part: str, unit: str) -> Link:
-    """The quantity a metric part measures (QUANTITY_LINKS, then the unit's default)."""
+def quantity_link(metric: str, part: str, unit: str, period: bool = False) -> Link:
+    """The quantity a metric part measures (the links, then the unit's default)."""
+    if period and (metric, part) in PERIOD_LINKS:
+        return PERIOD_LINKS[(metric, part)]
     if (metric, part) in QUANTITY_LINKS:
         return QUANTITY_LINKS[(metric, part)]
     if part == "sample_size" and unit == "count":
-        return quantity_link(metric, "numerator", unit)
+        return quantity_link(metric, "numerator", unit, period)
     if part == "sample_size" and unit in ("proportion", "per_10k", "per_1k"):
-        return quantity_link(metric, "denominator", unit)
+        return quantity_link(metric, "denominator", unit, period)
     return Link(f"{metric}.{part}")
 
 
@@ -141,14 +152,16 @@ def metric_shapes(registry: pd.DataFrame, segment_values: pd.DataFrame, age_band
     return shapes
 
 
-def _quantity_of(metric: str, part: str, unit: str, cell: dict[str, str]) -> tuple[str, Link, tuple[str, ...]]:
+def _quantity_of(
+    metric: str, part: str, unit: str, cell: dict[str, str], period: bool = False
+) -> tuple[str, Link, tuple[str, ...]]:
     """The quantity a part measures, the columns it ignores, and the columns it keeps only.
 
     A quantity that is not additive along a column (active_users over surface) is two
     quantities: its `all` cells, and its per-value cells, which are additive only across
     age_band (one age band per user-day) and so keep only age_band and that column.
     """
-    link = quantity_link(metric, part, unit)
+    link = quantity_link(metric, part, unit, period)
     for column in NON_ADDITIVE.get(link.quantity, ()):
         if column in link.ignores or cell.get(column, "all") == "all":
             return f"{link.quantity}|{column}=all", Link(link.quantity, tuple({*link.ignores, column})), ()
@@ -240,6 +253,7 @@ def _functional(system: _System, index: dict, sets: dict[str, frozenset[str]]) -
 
 
 def _systems_for(day_cells: pd.DataFrame, shapes: dict[str, MetricShape]) -> dict[str, _System]:
+    period = "period_grain" in day_cells.columns and (day_cells["period_grain"] != "day").any()
     """Every quantity observed on one day, with each observation's value sets."""
     observations: dict[str, list[tuple[int, str, dict[str, frozenset[str]]]]] = defaultdict(list)
     records = day_cells.to_dict("records")
@@ -249,7 +263,7 @@ def _systems_for(day_cells: pd.DataFrame, shapes: dict[str, MetricShape]) -> dic
             continue
         cell = {c: record[c] for c in SEGMENT_COLUMNS}
         for part in shape.parts:
-            quantity, link, keeps = _quantity_of(shape.name, part, shape.unit, cell)
+            quantity, link, keeps = _quantity_of(shape.name, part, shape.unit, cell, period)
             observations[quantity].append((position, part, _cell_sets(shape, cell, link.ignores, keeps)))
     systems: dict[str, _System] = {}
     for quantity, quantity_observations in observations.items():
