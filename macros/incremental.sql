@@ -46,24 +46,23 @@
 
 {% macro first_day_to_recompute() -%}
     {#-
-        The first day that is not final yet for some metric this model feeds (the model's
-        config meta `feeds_metrics`): A_prev - max(maturity_days) + 1, as an ISO string.
+        The first day that is not final yet for some metric reading the model's source
+        table (config meta `cutoff_source_table`, matched against the registry's
+        source_tables): A_prev - max(maturity_days) + 1, as an ISO string.
         none = recompute every day (first build or full refresh).
     -#}
     {%- set previous = previous_as_of() -%}
     {%- if previous is none -%}
         {{- return(none) -}}
     {%- endif -%}
-    {%- set metric_names = model.config.meta.get('feeds_metrics', []) -%}
-    {%- if not metric_names -%}
-        {{ exceptions.raise_compiler_error(this ~ ": config meta feeds_metrics must list the metrics it feeds") }}
+    {%- set source_table = model.config.meta.get('cutoff_source_table') -%}
+    {%- if not source_table -%}
+        {{ exceptions.raise_compiler_error(this ~ ": config meta cutoff_source_table must name the raw table it is cut off for") }}
     {%- endif -%}
-    {%- set result = run_query(
-        "select max(cast(maturity_days as integer)) from " ~ ref('metric_registry')
-        ~ " where metric_name in ('" ~ metric_names | join("', '") ~ "')") -%}
+    {%- set result = run_query("select max(maturity_days) from (" ~ metric_maturities(source_table) ~ ")") -%}
     {%- set longest_maturity = result.columns[0].values()[0] -%}
     {%- if longest_maturity is none -%}
-        {{ exceptions.raise_compiler_error(this ~ ": none of " ~ metric_names | join(', ') ~ " is in metric_registry") }}
+        {{ exceptions.raise_compiler_error(this ~ ": no metric_registry row reads " ~ source_table) }}
     {%- endif -%}
     {%- set first_day = modules.datetime.date.fromisoformat(previous)
         - modules.datetime.timedelta(days=longest_maturity | int - 1) -%}
@@ -75,18 +74,6 @@
     {%- set first_day = first_day_to_recompute() -%}
     {%- if first_day is not none -%}
         delete from {{ this }} where {{ date_column }} >= date '{{ first_day }}'
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro delete_metric_days_to_recompute() -%}
-    {#- Pre-hook of a metric-values incremental model: drop each metric's days that are not final. -#}
-    {%- set previous = previous_as_of() -%}
-    {%- if previous is not none -%}
-        delete from {{ this }}
-        using {{ ref('metric_registry') }} as metric_registry
-        where
-            {{ this }}.metric_name = metric_registry.metric_name
-            and {{ this }}.metric_date > date '{{ previous }}' - cast(metric_registry.maturity_days as integer)
     {%- endif -%}
 {%- endmacro %}
 

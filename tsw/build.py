@@ -26,10 +26,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--full-refresh", action="store_true", help="Rebuild incremental models from scratch.")
     parser.add_argument("--select", default=None, help="dbt node selection (default: everything).")
+    parser.add_argument(
+        "--absent-raw-table",
+        action="append",
+        default=[],
+        metavar="TABLE",
+        help="A raw table the landing directory does not deliver (no folder): builds it empty instead of failing.",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> BuildConfig:
-    return BuildConfig(db_path=args.database, as_of_date=args.as_of, landing_dir=args.landing_dir)
+    extra_vars = {"absent_raw_tables": args.absent_raw_table} if getattr(args, "absent_raw_table", None) else {}
+    return BuildConfig(db_path=args.database, as_of_date=args.as_of, landing_dir=args.landing_dir, extra_vars=extra_vars)
 
 
 def build(config: BuildConfig, *, full_refresh: bool = False, select: str | None = None) -> None:

@@ -21,6 +21,8 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("nightly", "tsw.nightly", "The unattended nightly job: incremental build, gates, atomic publication, run report."),
     ("bench", "tsw.bench", "Benchmark a full build and a nightly run against hand-written DuckDB and pandas baselines."),
     ("dashboard", "tsw.dashboard", "Render a static HTML dashboard from the serving database."),
+    ("dsa-report", "tsw.dsa_report", "Write the EU DSA transparency export (one CSV per section) and a summary for a reporting period."),
+    ("readout", "tsw.readout", "Write a per-intervention HTML readout (effects, event study, pre-trend, placebo) from a database."),
     ("privacy-audit", "tsw.privacy_audit", "Check that no suppressed cell of a release can be recovered by differencing published cells."),
 ]
 

@@ -29,11 +29,20 @@ from tsw.paths import SERVING_DIR, WORK_DB
 # quarantine with raw values) are never published.
 PUBLISHED_TABLES: tuple[str, ...] = (
     "metrics_daily",
+    "metrics_periodic",
     "dim_metrics",
     "fct_enforcement_actions_daily",
     "fct_contact_safety_daily",
+    "fct_ai_eval_runs",
+    "fct_ai_judge_quality",
+    "ai_model_version_comparison",
+    "fct_ai_judge_corrected_unsafe_rate",
     "dq_raw_reconciliation",
     "dq_late_beyond_finality",
+    "dsa_transparency_report",
+    "intervention_effects",
+    "intervention_event_study",
+    "intervention_experiment_effects",
 )
 REQUIRED_TABLES: tuple[str, ...] = ("metrics_daily", "dim_metrics")
 KEEP_RELEASES = 3

@@ -73,6 +73,9 @@ METRICS_DAILY_COLUMNS: dict[str, list[str]] = {
 }
 METRICS_DAILY_KEY = ["metric_name", "metric_date", *SEGMENT_COLUMNS]
 
+PERIODIC = "metrics_periodic"
+PERIOD_GRAINS = ["week", "month", "quarter", "half_year"]
+METRICS_PERIODIC_KEY = ["metric_name", "period_grain", "period_start", *SEGMENT_COLUMNS]
 ENFORCEMENT_MART = "fct_enforcement_actions_daily"
 CONTACT_MART = "fct_contact_safety_daily"
 ENFORCEMENT_KEY = ["decided_date", "region", "policy_category", "action", "detection_source"]
@@ -306,6 +309,37 @@ def _metrics_daily_expectations(df: pd.DataFrame, ref: Reference) -> list:
     return expectations
 
 
+def _metrics_periodic_expectations(df: pd.DataFrame, daily: pd.DataFrame | None, ref: Reference) -> list:
+    """metrics_periodic: the row rules of metrics_daily, its own columns and key, every period of the daily range."""
+    E = _gx().expectations
+    table_wide = (E.ExpectTableColumnsToMatchSet, E.ExpectCompoundColumnsToBeUnique, E.ExpectTableRowCountToBeBetween,
+                  E.ExpectColumnMaxToBeBetween)
+    rows = [e for e in _metrics_daily_expectations(df.iloc[0:0], ref) if not isinstance(e, table_wide)]
+    columns = [*METRICS_DAILY_COLUMNS, "period_grain", "period_start", "period_end", "is_partial_period"]
+    expectations = [
+        *rows,
+        E.ExpectTableColumnsToMatchSet(column_set=columns, exact_match=True),
+        E.ExpectCompoundColumnsToBeUnique(column_list=METRICS_PERIODIC_KEY),
+        E.ExpectColumnDistinctValuesToEqualSet(column="period_grain", value_set=PERIOD_GRAINS),
+        *(E.ExpectColumnValuesToNotBeNull(column=c) for c in ["period_end", "is_partial_period"]),
+        E.ExpectColumnPairValuesAToBeGreaterThanB(column_A="period_end", column_B="period_start", or_equal=True),
+    ]
+    periods = _expected_periods(daily)
+    if periods is not None:
+        rows_expected = ref.grid_cells_per_day() * periods
+        expectations.append(E.ExpectTableRowCountToBeBetween(min_value=rows_expected, max_value=rows_expected))
+    return expectations
+
+
+def _expected_periods(daily: pd.DataFrame | None) -> int | None:
+    """Calendar periods (ISO weeks, months, quarters, half-years) touching metrics_daily's day range."""
+    if daily is None or "metric_date" not in daily or daily["metric_date"].dropna().empty:
+        return None
+    days = pd.date_range(pd.to_datetime(daily["metric_date"]).min(), pd.to_datetime(daily["metric_date"]).max())
+    return (len(set(zip(days.isocalendar().year, days.isocalendar().week))) + len(set(days.to_period("M")))
+            + len(set(days.to_period("Q"))) + len(set(zip(days.year, (days.month - 1) // 6))))
+
+
 def _expected_metrics_daily_rows(df: pd.DataFrame, ref: Reference) -> int | None:
     """The zero-filled grid's size: cells per day x days from the first to the last metric day."""
     if "metric_date" not in df or df["metric_date"].dropna().empty:
@@ -412,7 +446,7 @@ def load_tables(database: Path) -> tuple[dict[str, pd.DataFrame], dict[str, pd.D
     tables: dict[str, pd.DataFrame] = {}
     schemas: dict[str, pd.DataFrame] = {}
     with duckdb.connect(str(database), read_only=True) as con:
-        for name in ["metrics_daily", ENFORCEMENT_MART, CONTACT_MART]:
+        for name in ["metrics_daily", PERIODIC, ENFORCEMENT_MART, CONTACT_MART]:
             relation = _find_table(con, name)
             if relation is None:
                 continue
@@ -457,6 +491,10 @@ def validate_frames(
         runs.append(("metrics_daily", frame, suite))
         if "metrics_daily" in schemas:
             runs.append(("metrics_daily_schema", schemas["metrics_daily"], _metrics_daily_schema_expectations(ref)))
+
+    periodic = tables.get(PERIODIC)
+    if periodic is not None:
+        runs.append((PERIODIC, _prepare(periodic), _metrics_periodic_expectations(periodic, metrics, ref)))
 
     enforcement = tables.get(ENFORCEMENT_MART)
     if enforcement is None:

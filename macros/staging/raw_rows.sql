@@ -3,14 +3,25 @@
     contract order, whichever way they arrive (docs/architecture.md, "Raw source switch"):
 
     * var('raw_source') == 'seeds': the committed demo seed `raw_<table>` (loaded all-text);
-    * var('raw_source') == 'landing': every `<landing_dir>/<table>/*.csv` (read all-text)
-      and `*.parquet` (each column cast to text), unioned by column name. A folder with no
-      files yields no rows; a file without a contract column is an error naming both.
+    * var('raw_source') == 'landing': every CSV (read all-text) and Parquet file (each
+      column cast to text) under `<landing_dir>/<table>/`, sub-folders included, unioned by
+      column name (macros/staging/landing_files.sql). A folder with no files yields no
+      rows; a file without a contract column is an error naming both; a missing folder is
+      an error unless the table is in var absent_raw_tables.
 
     This is the only place that knows the difference between the two.
 -#}
 
 {% macro raw_rows(table_name) -%}
+    {#-
+        Lineage: the model depends on the raw table's dbt source, so the manifest and dbt docs
+        show sources -> staging -> marts. The rows are read below (seed or landing files),
+        not from the source relation, which exists only in the graph. (dbt renders unit tests
+        without the graph and cannot resolve a source there: they skip the call.)
+    -#}
+    {%- if not execute or graph.sources is defined -%}
+        {%- do source('platform', table_name) -%}
+    {%- endif -%}
     {%- set columns = contract_column_names(table_name) if execute else [] -%}
     {%- set raw_source = var('raw_source', 'seeds') -%}
     {%- if raw_source == 'seeds' -%}
@@ -39,41 +50,30 @@
 {%- endmacro %}
 
 {% macro landing_rows(table_name, columns) -%}
-    {%- set landing_dir = var('landing_dir', '') | string -%}
-    {%- if landing_dir | trim == '' -%}
-        {{ exceptions.raise_compiler_error(
-            "raw_source is 'landing' but var landing_dir is not set (reading raw table '" ~ table_name ~ "')") }}
-    {%- endif -%}
-    {%- set folder = landing_dir.rstrip('/') ~ '/' ~ table_name -%}
-    {%- set files = run_query(
-        "select file from glob('" ~ folder | replace("'", "''") ~ "/*') order by file"
-    ).columns[0].values() -%}
-    {%- set csv_files = [] -%}
-    {%- set parquet_files = [] -%}
-    {%- for file in files -%}
-        {%- if file.lower().endswith('.csv') -%}
-            {%- do csv_files.append(file) -%}
-        {%- elif file.lower().endswith('.parquet') -%}
-            {%- do parquet_files.append(file) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- do check_landing_columns(table_name, columns, csv_files, parquet_files) -%}
-    {%- set csv_glob = (folder ~ '/*.csv') | replace("'", "''") -%}
-    {%- set parquet_glob = (folder ~ '/*.parquet') | replace("'", "''") -%}
+    {#-
+        Every readable row of every landing file of the table (macros/staging/landing_files.sql
+        says which files those are): one read_csv per CSV file (its own header, malformed
+        lines skipped and quarantined by dq_landing_malformed_lines) and one read_parquet
+        over the Parquet files (each column cast to text), unioned.
+    -#}
+    {%- set files = landing_table_files(table_name) -%}
+    {%- do check_landing_columns(table_name, columns, files) -%}
     {%- set parts = [] -%}
-    {%- if csv_files -%}
-        {%- do parts.append(
-            "select " ~ columns | join(', ') ~ " from read_csv('" ~ csv_glob
-            ~ "', all_varchar = true, header = true, union_by_name = true)"
-        ) -%}
-    {%- endif -%}
-    {%- if parquet_files -%}
+    {%- for csv_file in files.csv -%}
+        {%- do parts.append("select " ~ columns | join(', ') ~ " from " ~ landing_csv_read(csv_file)) -%}
+    {%- endfor -%}
+    {%- if files.parquet -%}
         {%- set casts = [] -%}
         {%- for column in columns -%}
             {%- do casts.append('cast(' ~ column ~ ' as varchar) as ' ~ column) -%}
         {%- endfor -%}
+        {%- set parquet_list = [] -%}
+        {%- for file in files.parquet -%}
+            {%- do parquet_list.append(sql_text(file)) -%}
+        {%- endfor -%}
         {%- do parts.append(
-            "select " ~ casts | join(', ') ~ " from read_parquet('" ~ parquet_glob ~ "', union_by_name = true)"
+            "select " ~ casts | join(', ') ~ " from read_parquet([" ~ parquet_list | join(', ')
+            ~ "], union_by_name = true, hive_partitioning = false)"
         ) -%}
     {%- endif -%}
     {%- if not parts -%}
@@ -84,50 +84,6 @@
         {%- do parts.append("select " ~ nulls | join(', ') ~ " where false") -%}
     {%- endif -%}
     ({{ parts | join(' union all ') }})
-{%- endmacro %}
-
-{% macro check_landing_columns(table_name, columns, csv_files, parquet_files) -%}
-    {#- Fail with a message naming the table, file and column rather than a binder error deep in a view. -#}
-    {%- set probes = [] -%}
-    {%- for file in csv_files -%}
-        {%- do probes.append(
-            "select '" ~ file | replace("'", "''") ~ "' as file, unnest(list_transform(columns, c -> c.name)) as name"
-            ~ " from sniff_csv('" ~ file | replace("'", "''") ~ "', sample_size = 1, header = true)"
-        ) -%}
-    {%- endfor -%}
-    {%- if parquet_files -%}
-        {%- set parquet_list = [] -%}
-        {%- for file in parquet_files -%}
-            {%- do parquet_list.append("'" ~ file | replace("'", "''") ~ "'") -%}
-        {%- endfor -%}
-        {%- do probes.append(
-            "select file_name as file, name from parquet_schema([" ~ parquet_list | join(', ') ~ "])"
-        ) -%}
-    {%- endif -%}
-    {%- if probes -%}
-        {%- set expected = [] -%}
-        {%- for column in columns -%}
-            {%- do expected.append("('" ~ column ~ "')") -%}
-        {%- endfor -%}
-        {%- set files_sql = [] -%}
-        {%- for file in csv_files + parquet_files -%}
-            {%- do files_sql.append("('" ~ file | replace("'", "''") ~ "')") -%}
-        {%- endfor -%}
-        {%- set missing = run_query(
-            "with found as (" ~ probes | join(' union all ') ~ "), "
-            ~ "files (file) as (values " ~ files_sql | join(', ') ~ "), "
-            ~ "expected (name) as (values " ~ expected | join(', ') ~ ") "
-            ~ "select files.file, expected.name from files cross join expected "
-            ~ "where not exists (select 1 from found where found.file = files.file and found.name = expected.name) "
-            ~ "order by 1, 2"
-        ) -%}
-        {%- if missing.rows | length > 0 -%}
-            {%- set first = missing.rows[0] -%}
-            {{ exceptions.raise_compiler_error(
-                "raw table '" ~ table_name ~ "': landing file " ~ first[0] ~ " has no column '" ~ first[1]
-                ~ "' required by the contract (" ~ missing.rows | length ~ " missing file/column pair(s))") }}
-        {%- endif -%}
-    {%- endif -%}
 {%- endmacro %}
 
 {% macro raw_rows_since(table_name, since) -%}
@@ -148,12 +104,13 @@
     -#}
     {%- set margin_day = raw_rows_since_margin_day(since) -%}
     {%- set event_columns = contract_event_time_columns(table_name) -%}
+    {%- set raw_sql = raw_rows(table_name) -%}
     (
-        select * from {{ raw_rows(table_name) }} as raw
+        select * from {{ raw_sql }} as raw
         where ingested_at >= '{{ margin_day }}' and ingested_at < ':'
         {%- if event_columns %}
         union all
-        select * from {{ raw_rows(table_name) }} as raw
+        select * from {{ raw_sql }} as raw
         where
             ingested_at >= '0' and ingested_at < '{{ margin_day }}'
             and (
@@ -163,13 +120,13 @@
             )
         {%- endif %}
         union all
-        select * from {{ raw_rows(table_name) }} as raw
+        select * from {{ raw_sql }} as raw
         where ingested_at is null
         union all
-        select * from {{ raw_rows(table_name) }} as raw
+        select * from {{ raw_sql }} as raw
         where ingested_at < '0'
         union all
-        select * from {{ raw_rows(table_name) }} as raw
+        select * from {{ raw_sql }} as raw
         where ingested_at >= ':'
     )
 {%- endmacro %}

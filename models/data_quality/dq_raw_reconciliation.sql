@@ -26,6 +26,7 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='table_name',
+    on_schema_change='append_new_columns',
 ) }}
 
 {%- if not execute %}
@@ -41,11 +42,23 @@ quarantine as (
     select * from {{ ref('quarantine_rows') }}
 ),
 
+malformed as (
+    select * from {{ ref('dq_landing_malformed_lines') }}
+),
+
 {% for table_name in tables -%}
     raw__{{ table_name }} as (
         select
             '{{ table_name }}' as table_name,
-            (select count(*) from {{ raw_rows(table_name) }}) as raw_rows,
+            (select count(*) from {{ raw_rows(table_name) }})
+            + (
+                select count(*) from malformed
+                where malformed.table_name = '{{ table_name }}'
+            ) as raw_rows,
+            (
+                select count(*) from malformed
+                where malformed.table_name = '{{ table_name }}'
+            ) as malformed_lines,
             (
                 select count(*) from {{ raw_rows_since(table_name, knowledge) }}
                 where {{ utc_timestamp('ingested_at') }} >= {{ knowledge_instant() }}
@@ -119,6 +132,7 @@ counted as (
         raw_counts.table_name,
         raw_counts.raw_rows,
         raw_counts.not_yet_known_rows,
+        raw_counts.malformed_lines,
         coalesce(quarantine_counts.quarantined_rows, 0) as quarantined_rows,
         valid_counts.valid_rows,
         -- staging keeps one valid copy per key: the other valid copies are the duplicates
@@ -142,8 +156,24 @@ reconciled as (
         raw_rows = staged_rows + duplicate_rows + quarantined_rows + not_yet_known_rows
         and valid_rows = staged_rows + duplicate_rows
         and duplicate_rows >= 0 as is_reconciled,
-        {{ as_of_date_literal() }} as as_of_date
+        {{ as_of_date_literal() }} as as_of_date,
+        malformed_lines
     from counted
+),
+
+explained as (
+    select
+        *,
+        case
+            when not is_reconciled then
+                'raw table ' || table_name || ' does not balance: ' || raw_rows || ' raw rows vs '
+                || staged_rows || ' staged + ' || duplicate_rows || ' duplicate + ' || quarantined_rows
+                || ' quarantined + ' || not_yet_known_rows || ' not yet known. Usually a back-dated '
+                || 'delivery: rows arrived after the previous build with an ingested_at before its '
+                || 'knowledge instant, which an incremental build cannot place. Rebuild with '
+                || 'tsw nightly --full-refresh (or tsw build --full-refresh).'
+        end as reconciliation_note
+    from reconciled
 )
 
-select * from reconciled
+select * from explained

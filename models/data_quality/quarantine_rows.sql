@@ -17,6 +17,7 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
+    on_schema_change='append_new_columns',
     pre_hook="{{ delete_quarantine_rows_to_reclassify() }}",
     post_hook="update {{ this }} set as_of_date = {{ as_of_date_literal() }} where as_of_date <> {{ as_of_date_literal() }}",
 ) }}
@@ -48,7 +49,10 @@ with
                 greatest({{ event_times | join(', ') }}) as latest_event_at_utc
             {%- else %}
                 cast(null as timestamp) as latest_event_at_utc
-            {%- endif %}
+            {%- endif %},
+            cast(null as varchar) as source_file,
+            cast(null as bigint) as source_line,
+            cast(null as varchar) as reason_detail
         from (
             {%- if since is none %}
                 select * from {{ ref('base_platform__' ~ table_name) }}
@@ -60,13 +64,31 @@ with
     ),
 
 {% endfor -%}
+malformed_lines as (
+    -- landing CSV lines the reader could not split into fields (rebuilt in full every build;
+    -- they have no ingested_at, so the pre-hook always deletes and this re-appends them)
+    select
+        table_name,
+        cast(null as varchar) as row_key,
+        reason_code,
+        coalesce(column_name, '_line') as reason_column,
+        cast(json_object('source_file', source_file, 'source_line', source_line, 'line', raw_line) as varchar)
+            as raw_values,
+        cast(null as varchar) as raw_ingested_at,
+        cast(null as timestamp) as ingested_at_utc,
+        cast(null as timestamp) as latest_event_at_utc,
+        source_file,
+        source_line,
+        error_message as reason_detail
+    from {{ ref('dq_landing_malformed_lines') }}
+),
+
 unioned as (
     {%- for table_name in tables %}
         select * from rejected__{{ table_name }}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
+        union all
     {%- endfor %}
+    select * from malformed_lines
 ),
 
 numbered as (
@@ -92,7 +114,10 @@ identified as (
         ingested_at_utc,
         latest_event_at_utc,
         copy_number,
-        {{ as_of_date_literal() }} as as_of_date
+        {{ as_of_date_literal() }} as as_of_date,
+        source_file,
+        source_line,
+        reason_detail
     from numbered
 )
 

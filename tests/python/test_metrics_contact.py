@@ -3,7 +3,7 @@
 The independent computation below reads only the staged tables, the segment table and
 the registry CSV, joins segments itself and applies the knowledge-time filter itself
 (every row involved ingested before D + maturity_days + 1 day), so it shares no SQL with
-int_first_contact_messages / int_minor_active_user_days / int_metric_values__contact.
+int_first_contact_messages / int_first_contacts_at_cutoff / the contact metric units (int_metric_values).
 """
 
 from __future__ import annotations
@@ -19,6 +19,13 @@ import pytest
 from conftest import demo_scenario, query_df
 
 from tsw.paths import METRIC_REGISTRY_CSV
+
+# The metric units' day rows (int_metric_values, period_grain day) with their day as metric_date.
+UNIT_DAY_ROWS = (
+    "(select * exclude (period_grain, period_start), period_start as metric_date"
+    " from int_metric_values where period_grain = 'day') as unit_rows"
+)
+
 
 FIRST_CONTACT = "first_contact_messages"
 UNWANTED = "unwanted_contact_rate"
@@ -58,7 +65,11 @@ def table_exists(db_path: Path, name: str) -> bool:
 
 
 def family_values(db_path: Path) -> pd.DataFrame:
-    return query_df(db_path, "select * from int_metric_values__contact")
+    """The contact units' day rows (metric__first_contact_messages, metric__unwanted_contact_rate,
+    metric__stranger_adult_to_minor_contacts_per_1k)."""
+    return query_df(db_path, f"select * from {UNIT_DAY_ROWS} where metric_unit in "
+                             "('metric__first_contact_messages', 'metric__unwanted_contact_rate', "
+                             "'metric__stranger_adult_to_minor_contacts_per_1k')")
 
 
 # ----------------------------------------------------------------- independent computation --
@@ -196,7 +207,7 @@ def test_family_equals_independent_computation(demo_db):
     assert (actual[["surface", "policy_category", "feature"]] == "all").all().all()
     assert actual["value"].isna().all() and actual["sum_weight_squared"].isna().all()
     actual["metric_date"] = pd.to_datetime(actual["metric_date"]).dt.date
-    _compare(expected, actual[[*KEY, "numerator", "denominator", "sample_size"]], "int_metric_values__contact")
+    _compare(expected, actual[[*KEY, "numerator", "denominator", "sample_size"]], "int_metric_values (contact units)")
 
 
 def test_published_grid_equals_independent_computation(demo_db):
@@ -231,7 +242,7 @@ def _final_totals(db_path: Path, scenario: dict, metric_name: str, where: str) -
     as_of = date.fromisoformat(scenario["as_of_date"])
     return query_df(db_path, f"""
         select age_band, sum(numerator) as numerator, sum(denominator) as denominator
-        from int_metric_values__contact
+        from {UNIT_DAY_ROWS}
         where metric_name = '{metric_name}' and {where}
             and metric_date + {maturity(metric_name)} <= date '{as_of.isoformat()}'
         group by age_band
@@ -281,7 +292,7 @@ def test_stranger_filter_intervention_shows_its_effect(demo_db, scenario):
         launch = intervention["launch_date"]
         parts = query_df(demo_db, f"""
             select metric_date > date '{launch}' as is_post, sum(numerator) as contacts, sum(denominator) as active
-            from int_metric_values__contact
+            from {UNIT_DAY_ROWS}
             where metric_name = '{intervention["metric"]}' and age_band = 'all' and region = 'all'
                 and metric_date <> date '{launch}'
             group by all

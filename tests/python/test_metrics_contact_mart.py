@@ -16,6 +16,13 @@ import duckdb
 import pandas as pd
 from conftest import query_df
 
+# The metric units' day rows (int_metric_values, period_grain day) with their day as metric_date.
+UNIT_DAY_ROWS = (
+    "(select * exclude (period_grain, period_start), period_start as metric_date"
+    " from int_metric_values where period_grain = 'day') as unit_rows"
+)
+
+
 CELL = ["contact_date", "recipient_age_band", "recipient_region", "sender_is_connection", "sender_age_group"]
 THRESHOLD = 50  # dbt_project.yml var small_cell_threshold
 
@@ -27,9 +34,9 @@ def test_restricted_mart_sums_to_unwanted_contact_rate_cells(demo_db):
         from fct_contact_safety_daily_unsuppressed
         group by all
     """)
-    family = query_df(demo_db, """
+    family = query_df(demo_db, f"""
         select metric_date, age_band, region, numerator, denominator
-        from int_metric_values__contact
+        from {UNIT_DAY_ROWS}
         where metric_name = 'unwanted_contact_rate' and age_band <> 'all' and region <> 'all' and plan = 'all'
     """)
     assert not family.empty

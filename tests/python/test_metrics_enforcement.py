@@ -27,7 +27,14 @@ import pytest
 
 from tsw.dbt_runner import BuildConfig, run_dbt
 
-FAMILY = "int_metric_values__enforcement"
+# The metric units' day rows (int_metric_values, period_grain day) with their day as metric_date.
+UNIT_DAY_ROWS = (
+    "(select * exclude (period_grain, period_start), period_start as metric_date"
+    " from int_metric_values where period_grain = 'day') as unit_rows"
+)
+
+
+FAMILY = UNIT_DAY_ROWS
 DECIDED_DAY_METRICS = [
     "enforcement_actions",
     "proactive_rate",
@@ -174,7 +181,7 @@ def write_tiny_landing(root: Path) -> Path:
 
 
 def build_enforcement(root: Path, landing: Path | None, as_of: date) -> BuildConfig:
-    """Build the enforcement family, its mart and (when it builds) the restricted metrics table."""
+    """Build the metric units, the enforcement mart and (when it builds) the restricted metrics table."""
     config = BuildConfig(
         db_path=root / f"enf_{as_of.isoformat()}.duckdb",
         target_path=root / f"target_{as_of.isoformat()}",
@@ -184,7 +191,7 @@ def build_enforcement(root: Path, landing: Path | None, as_of: date) -> BuildCon
         # the grid's days start at the first impression day; the tiny landing has none
         extra_vars={"metrics_start_date": "2026-05-15"},
     )
-    selection = ["+int_metric_values__enforcement", "+fct_enforcement_actions_daily"]
+    selection = ["+int_metric_values", "+fct_enforcement_actions_daily"]
     run_dbt(["seed", "--select", "tag:reference"], config, stream=False)
     run_dbt(["run", "--select", *selection, "stg_platform__appeals"], config, stream=False)
     # the restricted table also needs the other families: best effort, checked when present

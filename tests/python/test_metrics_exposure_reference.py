@@ -18,6 +18,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+# The metric units' day rows (int_metric_values, period_grain day) with their day as metric_date.
+UNIT_DAY_ROWS = (
+    "(select * exclude (period_grain, period_start), period_start as metric_date"
+    " from int_metric_values where period_grain = 'day') as unit_rows"
+)
+
+
 EXPOSURE_METRICS = [
     "active_users",
     "impressions",
@@ -302,7 +309,7 @@ def published_cells(db_path: Path, days: list[date]) -> pd.DataFrame:
         relation = (
             "fct_metrics_daily_unsuppressed"
             if "fct_metrics_daily_unsuppressed" in tables
-            else "int_metric_values__exposure"
+            else UNIT_DAY_ROWS
         )
         return con.execute(
             f"""

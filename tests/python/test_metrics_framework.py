@@ -107,11 +107,12 @@ def cell_key(row) -> tuple:
 def test_values_and_intervals_recomputed_from_family_rows(demo_db, unsuppressed):
     family_rows = query(
         demo_db,
-        f"select metric_name, cast(metric_date as varchar), {', '.join(SEGMENT_COLUMNS)}, "
-        "numerator, denominator, sum_weight_squared, value from int_metric_values",
+        f"select metric_name, cast(period_start as varchar), {', '.join(SEGMENT_COLUMNS)}, "
+        "numerator, denominator, sum_weight_squared, value, ci_lower, ci_upper from int_metric_values "
+        "where period_grain = 'day'",
     )
     family = {
-        tuple(row[:8]): dict(zip(["numerator", "denominator", "sum_weight_squared", "value"], row[8:]))
+        tuple(row[:8]): dict(zip(["numerator", "denominator", "sum_weight_squared", "value", "ci_lower", "ci_upper"], row[8:]))
         for row in family_rows
     }
     units = {name: metric["unit"] for name, metric in registry().items()}
@@ -150,6 +151,8 @@ def test_values_and_intervals_recomputed_from_family_rows(demo_db, unsuppressed)
             expected = numerator * scale / denominator if denominator > 0 else None
         else:
             expected = part(source, "value")
+            if unit == "coefficient":  # kappa carries its own interval
+                expected_lower, expected_upper = part(source, "ci_lower"), part(source, "ci_upper")
 
         for name, want in (("value", expected), ("ci_lower", expected_lower), ("ci_upper", expected_upper)):
             got = row[name]

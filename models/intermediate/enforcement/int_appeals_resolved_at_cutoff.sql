@@ -1,12 +1,7 @@
-{#- The metrics dated by an appeal's resolved day. -#}
-{%- set resolved_day_metrics = [
-    'appeal_overturn_rate',
-    'appeal_resolution_hours_p50',
-] -%}
-
 -- Each resolved (upheld or overturned) appeal of an action, as a metric of its resolved
--- day R sees it: the appeal copy that was latest among those ingested before R's
--- finalization instant, the decision and its owner rows ingested before it too. A copy
+-- day R sees it (one copy per maturity of the metrics reading appeals): the appeal copy
+-- that was latest among those ingested before R's finalization instant, the decision
+-- and its owner rows ingested before it too. A copy
 -- arriving later (a late resolution, a correction) never changes a final day.
 with
 
@@ -28,43 +23,19 @@ decision_owners as (
 
 ),
 
-metric_registry as (
-
-    select * from {{ ref('metric_registry') }}
-
-),
-
-maturities as (
-
-    select distinct cast(maturity_days as integer) as maturity_days
-    from metric_registry
-    where
-        metric_name in (
-            {%- for metric_name in resolved_day_metrics %}
-                '{{ metric_name }}'{{ "," if not loop.last }}
-            {%- endfor %}
-        )
-
-),
-
 resolved_copies as (
 
     select
-        maturities.maturity_days,
-        appeal_versions.*,
-        cast(appeal_versions.resolved_at as date) as resolved_date
+        *,
+        cast(resolved_at as date) as resolved_date
     from appeal_versions
-    cross join maturities
-    where appeal_versions.outcome in ('upheld', 'overturned')
+    where outcome in ('upheld', 'overturned')
 
 ),
 
-resolved_copies_with_cutoff as (
+resolved_copies_at_cutoffs as (
 
-    select
-        *,
-        {{ finalization_instant('resolved_date', 'maturity_days') }} as cutoff_at
-    from resolved_copies
+    {{ metric_cutoff_copies('resolved_copies', 'resolved_date', 'appeals') }}
 
 ),
 
@@ -72,10 +43,8 @@ resolutions_known as (
 
     -- a copy counts for its own resolved day only if it was the latest copy at that
     -- day's cut-off
-    select * from resolved_copies_with_cutoff
-    where
-        known_from < cutoff_at
-        and (known_until >= cutoff_at or known_until is null)
+    select * from resolved_copies_at_cutoffs
+    where {{ version_known_at_cutoff('cutoff_at', 'known_from', 'known_until') }}
 
 ),
 
@@ -101,13 +70,13 @@ resolutions_of_actions as (
     inner join decisions
         on
             resolutions_known.decision_id = decisions.decision_id
-            and resolutions_known.cutoff_at > decisions.ingested_at
+            and {{ known_at_cutoff('resolutions_known.cutoff_at', 'decisions.ingested_at') }}
     left join decision_owners
         on
             resolutions_known.decision_id = decision_owners.decision_id
-            and resolutions_known.cutoff_at > decision_owners.known_from
-            -- coalesce, not `or ... is null`: an OR in the join condition forces a nested-loop join
-            and resolutions_known.cutoff_at <= coalesce(decision_owners.known_until, 'infinity')
+            and {{ version_known_at_cutoff(
+                'resolutions_known.cutoff_at', 'decision_owners.known_from', 'decision_owners.known_until'
+            ) }}
     where decisions.action <> 'no_action'
 
 )

@@ -1,16 +1,6 @@
-{#- The metrics dated by a decision's decided day; each maturity they use gets a copy. -#}
-{%- set decided_day_metrics = [
-    'enforcement_actions',
-    'proactive_rate',
-    'automated_decision_rate',
-    'time_to_action_hours_p50',
-    'time_to_action_hours_p90',
-    'appeal_rate',
-] -%}
-
--- Each decision as a metric of its decided day D sees it: only decisions, appeal copies
--- and owner rows ingested before D's finalization instant (the one filter), one copy per
--- maturity in use by the decided-day metrics.
+-- Each decision as a metric of its decided day D sees it, once per maturity in use by
+-- the metrics reading moderation decisions (macro metric_cutoff_copies): only
+-- decisions, appeal copies and owner rows ingested before D's finalization instant.
 with
 
 decisions as (
@@ -37,49 +27,25 @@ detection_sources as (
 
 ),
 
-metric_registry as (
-
-    select * from {{ ref('metric_registry') }}
-
-),
-
-maturities as (
-
-    select distinct cast(maturity_days as integer) as maturity_days
-    from metric_registry
-    where
-        metric_name in (
-            {%- for metric_name in decided_day_metrics %}
-                '{{ metric_name }}'{{ "," if not loop.last }}
-            {%- endfor %}
-        )
-
-),
-
-decisions_per_maturity as (
-
-    select
-        maturities.maturity_days,
-        decisions.*,
-        cast(decisions.decided_at as date) as decided_date
-    from decisions
-    cross join maturities
-
-),
-
-decisions_with_cutoff as (
+decisions_dated as (
 
     select
         *,
-        {{ finalization_instant('decided_date', 'maturity_days') }} as cutoff_at
-    from decisions_per_maturity
+        cast(decided_at as date) as decided_date
+    from decisions
+
+),
+
+decisions_at_cutoffs as (
+
+    {{ metric_cutoff_copies('decisions_dated', 'decided_date', 'moderation_decisions') }}
 
 ),
 
 decisions_known as (
 
-    select * from decisions_with_cutoff
-    where ingested_at < cutoff_at
+    select * from decisions_at_cutoffs
+    where {{ known_at_cutoff('cutoff_at', 'ingested_at') }}
 
 ),
 
@@ -92,9 +58,9 @@ appealed_within_720h as (
     inner join appeal_versions
         on
             decisions_known.decision_id = appeal_versions.decision_id
-            and decisions_known.cutoff_at > appeal_versions.known_from
-            -- coalesce, not `or ... is null`: an OR in the join condition forces a nested-loop join
-            and decisions_known.cutoff_at <= coalesce(appeal_versions.known_until, 'infinity')
+            and {{ version_known_at_cutoff(
+                'decisions_known.cutoff_at', 'appeal_versions.known_from', 'appeal_versions.known_until'
+            ) }}
     where
         appeal_versions.submitted_at >= decisions_known.decided_at
         and appeal_versions.submitted_at <= decisions_known.decided_at + interval 720 hour
@@ -135,8 +101,9 @@ decisions_attributed as (
     left join decision_owners
         on
             decisions_known.decision_id = decision_owners.decision_id
-            and decisions_known.cutoff_at > decision_owners.known_from
-            and decisions_known.cutoff_at <= coalesce(decision_owners.known_until, 'infinity')
+            and {{ version_known_at_cutoff(
+                'decisions_known.cutoff_at', 'decision_owners.known_from', 'decision_owners.known_until'
+            ) }}
     left join detection_sources
         on decisions_known.detection_source = detection_sources.detection_source
     left join appealed_within_720h

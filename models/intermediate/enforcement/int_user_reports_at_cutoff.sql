@@ -1,7 +1,5 @@
-{#- The metrics dated by a report's reported day. -#}
-{%- set reported_day_metrics = ['report_action_rate'] -%}
-
--- Each user report as a metric of its reported day D sees it: reports and decisions
+-- Each user report as a metric of its reported day D sees it (one copy per maturity of
+-- the metrics reading user reports): reports and decisions
 -- ingested before D's finalization instant, the reporter's segments on D, and whether
 -- the reported target got an action within 168 h of the report.
 with
@@ -30,44 +28,25 @@ report_reason_codes as (
 
 ),
 
-metric_registry as (
-
-    select * from {{ ref('metric_registry') }}
-
-),
-
-maturities as (
-
-    select distinct cast(maturity_days as integer) as maturity_days
-    from metric_registry
-    where metric_name in ('{{ reported_day_metrics | join("', '") }}')
-
-),
-
-reports_per_maturity as (
-
-    select
-        maturities.maturity_days,
-        reports.*,
-        cast(reports.reported_at as date) as reported_date
-    from reports
-    cross join maturities
-
-),
-
-reports_with_cutoff as (
+reports_dated as (
 
     select
         *,
-        {{ finalization_instant('reported_date', 'maturity_days') }} as cutoff_at
-    from reports_per_maturity
+        cast(reported_at as date) as reported_date
+    from reports
+
+),
+
+reports_at_cutoffs as (
+
+    {{ metric_cutoff_copies('reports_dated', 'reported_date', 'user_reports') }}
 
 ),
 
 reports_known as (
 
-    select * from reports_with_cutoff
-    where ingested_at < cutoff_at
+    select * from reports_at_cutoffs
+    where {{ known_at_cutoff('cutoff_at', 'ingested_at') }}
 
 ),
 
@@ -83,7 +62,7 @@ actioned_within_168h as (
             and reports_known.target_id = decisions.target_id
             and reports_known.reported_at <= decisions.decided_at
             and decisions.decided_at <= reports_known.reported_at + interval 168 hour
-            and reports_known.cutoff_at > decisions.ingested_at
+            and {{ known_at_cutoff('reports_known.cutoff_at', 'decisions.ingested_at') }}
     where decisions.action <> 'no_action'
 
 ),

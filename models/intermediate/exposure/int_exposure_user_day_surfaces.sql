@@ -1,30 +1,25 @@
 {#-
-    The one scan of impressions. Every count the exposure metrics need, per viewer, UTC
-    day and surface, each under its own metric's finalization cut-off (maturity from
-    metric_registry): an impression, label, decision or appeal copy counts for day D
-    only if ingested before finalization_instant(D, maturity of the metric it feeds).
-    Reports are added at the same grain (reporter, reported day, surface). Distinct
-    users are counted from these rows downstream, never with count(distinct).
+    The one scan of impressions: facts per viewer, UTC day and surface, once per maturity
+    in use by the metrics that read impressions (macro metric_cutoff_copies): in the copy
+    of maturity m, an impression, label, decision, appeal or report counts for day D only
+    if ingested before D's finalization instant at m (cutoff_at). Reports are added at the
+    same grain (reporter, reported day, surface). The rows are facts (impressions, labels,
+    impressions of actioned or age-restricted content, reports), not one column per
+    metric; each metric unit reads the copy of its own maturity (metric_facts_at_cutoff).
+    Distinct users are counted from these rows downstream, never with count(distinct).
 
     Incremental: a nightly build recomputes only the days that are not final yet for
-    some metric fed here (after A_prev - the longest of their maturities, A_prev = the
-    previous build's as-of date) and keeps the older days as they are: every row of a
-    final day was ingested before its finalization instant, so the previous build already
-    saw all of it. A user-day-surface whose impressions all arrived after every metric's
-    cut-off counts for nothing and is not written, in full and incremental builds alike.
+    some metric reading impressions (after A_prev - the longest of their maturities,
+    A_prev = the previous build's as-of date) and keeps the older days as they are: every
+    row of a final day was ingested before its finalization instant, so the previous
+    build already saw all of it. A user-day-surface with nothing known at a maturity has
+    no row in that copy, in full and incremental builds alike.
 -#}
 
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    meta={'feeds_metrics': [
-        'impressions',
-        'active_users',
-        'reports_per_10k_active_users',
-        'violating_view_rate',
-        'actioned_content_view_rate',
-        'minor_age_restricted_exposure_rate',
-    ]},
+    meta={'cutoff_source_table': 'impressions'},
     pre_hook="{{ delete_days_to_recompute('activity_date') }}",
 ) }}
 
@@ -77,33 +72,6 @@ segments as (
 
 ),
 
-metric_registry as (
-
-    select * from {{ ref('metric_registry') }}
-
-),
-
-maturities as (
-
-    -- each metric's own maturity, so metrics fed by the same impressions may cut off
-    -- at different instants
-    select
-        max(maturity_days) filter (where metric_name = 'impressions') as impressions_maturity_days,
-        max(maturity_days) filter (where metric_name = 'active_users') as active_users_maturity_days,
-        max(maturity_days) filter (
-            where metric_name = 'reports_per_10k_active_users'
-        ) as reports_rate_maturity_days,
-        max(maturity_days) filter (where metric_name = 'violating_view_rate') as prevalence_maturity_days,
-        max(maturity_days) filter (
-            where metric_name = 'actioned_content_view_rate'
-        ) as actioned_rate_maturity_days,
-        max(maturity_days) filter (
-            where metric_name = 'minor_age_restricted_exposure_rate'
-        ) as minor_exposure_maturity_days
-    from metric_registry
-
-),
-
 content_actions as (
 
     -- actions that make an impression "of actioned content" (metrics.md)
@@ -135,70 +103,68 @@ content_age_restrictions as (
 
 ),
 
-impressions_with_cutoffs as (
+impressions_dated as (
 
     select
-        impressions.event_id,
-        impressions.user_id,
-        impressions.content_id,
-        impressions.surface,
-        impressions.occurred_at,
-        impressions.ingested_at,
-        cast(impressions.occurred_at as date) as activity_date,
-        {{ finalization_instant('cast(impressions.occurred_at as date)', 'maturities.impressions_maturity_days') }}
-            as impressions_cutoff_at,
-        {{ finalization_instant('cast(impressions.occurred_at as date)', 'maturities.active_users_maturity_days') }}
-            as active_users_cutoff_at,
-        {{ finalization_instant('cast(impressions.occurred_at as date)', 'maturities.reports_rate_maturity_days') }}
-            as reports_rate_cutoff_at,
-        {{ finalization_instant('cast(impressions.occurred_at as date)', 'maturities.prevalence_maturity_days') }}
-            as prevalence_cutoff_at,
-        {{ finalization_instant('cast(impressions.occurred_at as date)', 'maturities.actioned_rate_maturity_days') }}
-            as actioned_rate_cutoff_at,
-        {{ finalization_instant('cast(impressions.occurred_at as date)', 'maturities.minor_exposure_maturity_days') }}
-            as minor_exposure_cutoff_at
+        event_id,
+        user_id,
+        content_id,
+        surface,
+        occurred_at,
+        ingested_at,
+        cast(occurred_at as date) as activity_date
     from impressions
-    cross join maturities
+
+),
+
+impressions_at_cutoffs as (
+
+    {{ metric_cutoff_copies('impressions_dated', 'activity_date', 'impressions') }}
+
+),
+
+known_impressions as (
+
+    select * from impressions_at_cutoffs
+    where {{ known_at_cutoff('cutoff_at', 'ingested_at') }}
 
 ),
 
 impressions_joined as (
 
     select
-        impressions_with_cutoffs.*,
+        known_impressions.*,
         coalesce(segments.age_band, 'unknown') as age_band,
         coalesce(segments.region, 'unknown') as region,
         coalesce(segments.plan, 'unknown') as plan,
         upper(segments.country_code) as country_code,
         coalesce(segments.is_minor, false) as is_minor,
-        -- the label counts only when the impression is known at the same cut-off
-        labels.label_id is not null
-        and impressions_with_cutoffs.ingested_at < impressions_with_cutoffs.prevalence_cutoff_at as is_labeled,
+        labels.label_id is not null as is_labeled,
         labels.sample_weight,
         labels.is_violating,
         labels.violation_category,
         content_actions.actions,
         content_age_restrictions.restrictions
-    from impressions_with_cutoffs
+    from known_impressions
     left join segments
         on
-            impressions_with_cutoffs.user_id = segments.user_id
-            and impressions_with_cutoffs.activity_date = segments.segment_date
+            known_impressions.user_id = segments.user_id
+            and known_impressions.activity_date = segments.segment_date
     left join labels
         on
-            impressions_with_cutoffs.event_id = labels.event_id
-            and impressions_with_cutoffs.prevalence_cutoff_at > labels.known_from
-            and impressions_with_cutoffs.prevalence_cutoff_at <= coalesce(labels.known_until, 'infinity')
+            known_impressions.event_id = labels.event_id
+            and {{ version_known_at_cutoff('known_impressions.cutoff_at', 'labels.known_from', 'labels.known_until') }}
     left join content_actions
-        on impressions_with_cutoffs.content_id = content_actions.content_id
+        on known_impressions.content_id = content_actions.content_id
     left join content_age_restrictions
-        on impressions_with_cutoffs.content_id = content_age_restrictions.content_id
+        on known_impressions.content_id = content_age_restrictions.content_id
 
 ),
 
 impression_flags as (
 
     select
+        maturity_days,
         user_id,
         activity_date,
         surface,
@@ -206,28 +172,23 @@ impression_flags as (
         region,
         plan,
         is_minor,
-        ingested_at < impressions_cutoff_at as is_known_for_impressions,
-        ingested_at < active_users_cutoff_at as is_known_for_active_users,
-        ingested_at < reports_rate_cutoff_at as is_known_for_reports_rate,
-        ingested_at < prevalence_cutoff_at as is_known_for_prevalence,
-        ingested_at < actioned_rate_cutoff_at as is_known_for_actioned_rate,
-        ingested_at < minor_exposure_cutoff_at as is_known_for_minor_exposure,
         is_labeled,
         sample_weight,
         is_violating,
         violation_category,
+        -- an action of remove, restrict_visibility or age_restrict within 168 h
         coalesce(list_bool_or(list_transform(
             actions,
             lambda action: action['decided_at'] >= occurred_at
             and action['decided_at'] <= occurred_at + interval 168 hour
-            and action['ingested_at'] < actioned_rate_cutoff_at
+            and action['ingested_at'] < cutoff_at
         )), false) as is_actioned_content,
         coalesce(list_bool_or(list_transform(
             restrictions,
-            lambda restriction: restriction['known_from'] < minor_exposure_cutoff_at
+            lambda restriction: restriction['known_from'] < cutoff_at
             and (
                 restriction['known_until'] is null
-                or restriction['known_until'] >= minor_exposure_cutoff_at
+                or restriction['known_until'] >= cutoff_at
             )
             and restriction['decided_at'] <= occurred_at
             and (
@@ -246,6 +207,7 @@ impression_flags as (
 impression_totals as (
 
     select
+        maturity_days,
         user_id,
         activity_date,
         surface,
@@ -253,13 +215,9 @@ impression_totals as (
         any_value(region) as region,
         any_value(plan) as plan,
         any_value(is_minor) as is_minor,
-        count(*) filter (where is_known_for_impressions) as impressions,
-        count(*) filter (where is_known_for_active_users) as active_users_impressions,
-        count(*) filter (where is_known_for_reports_rate) as reports_rate_impressions,
-        count(*) filter (where is_known_for_actioned_rate) as actioned_rate_impressions,
-        count(*) filter (where is_known_for_actioned_rate and is_actioned_content) as actioned_content_impressions,
-        count(*) filter (where is_known_for_minor_exposure) as minor_exposure_impressions,
-        count(*) filter (where is_known_for_minor_exposure and is_under_age_restriction) as age_restricted_impressions,
+        count(*) as impressions,
+        count(*) filter (where is_actioned_content) as actioned_content_impressions,
+        count(*) filter (where is_under_age_restriction) as age_restricted_impressions,
         count(*) filter (where is_labeled) as labeled_impressions,
         coalesce(sum(sample_weight) filter (where is_labeled), 0) as label_weight,
         coalesce(sum(sample_weight * sample_weight) filter (where is_labeled), 0) as label_weight_squared,
@@ -269,37 +227,58 @@ impression_totals as (
             sample_weight := sample_weight
         )) filter (where is_labeled and is_violating) as violating_labels
     from impression_flags
-    group by user_id, activity_date, surface
+    group by maturity_days, user_id, activity_date, surface
+
+),
+
+reports_dated as (
+
+    select
+        reporter_id,
+        surface,
+        ingested_at,
+        cast(reported_at as date) as activity_date
+    from user_reports
+
+),
+
+reports_at_cutoffs as (
+
+    -- the copies of the impressions: reports share the user-day-surface rows
+    {{ metric_cutoff_copies('reports_dated', 'activity_date', 'impressions') }}
 
 ),
 
 report_totals as (
 
     select
-        user_reports.reporter_id as user_id,
-        cast(user_reports.reported_at as date) as activity_date,
-        user_reports.surface,
+        reports_at_cutoffs.maturity_days,
+        reports_at_cutoffs.reporter_id as user_id,
+        reports_at_cutoffs.activity_date,
+        reports_at_cutoffs.surface,
         any_value(coalesce(segments.age_band, 'unknown')) as age_band,
         any_value(coalesce(segments.region, 'unknown')) as region,
         any_value(coalesce(segments.plan, 'unknown')) as plan,
         any_value(coalesce(segments.is_minor, false)) as is_minor,
         count(*) as reports
-    from user_reports
-    cross join maturities
+    from reports_at_cutoffs
     left join segments
         on
-            user_reports.reporter_id = segments.user_id
-            and cast(user_reports.reported_at as date) = segments.segment_date
-    where
-        user_reports.ingested_at
-        < {{ finalization_instant('cast(user_reports.reported_at as date)', 'maturities.reports_rate_maturity_days') }}
-    group by user_reports.reporter_id, cast(user_reports.reported_at as date), user_reports.surface
+            reports_at_cutoffs.reporter_id = segments.user_id
+            and reports_at_cutoffs.activity_date = segments.segment_date
+    where {{ known_at_cutoff('reports_at_cutoffs.cutoff_at', 'reports_at_cutoffs.ingested_at') }}
+    group by
+        reports_at_cutoffs.maturity_days,
+        reports_at_cutoffs.reporter_id,
+        reports_at_cutoffs.activity_date,
+        reports_at_cutoffs.surface
 
 ),
 
 user_day_surfaces as (
 
     select
+        coalesce(impression_totals.maturity_days, report_totals.maturity_days) as maturity_days,
         coalesce(impression_totals.user_id, report_totals.user_id) as user_id,
         coalesce(impression_totals.activity_date, report_totals.activity_date) as activity_date,
         coalesce(impression_totals.surface, report_totals.surface) as surface,
@@ -308,11 +287,7 @@ user_day_surfaces as (
         coalesce(impression_totals.plan, report_totals.plan) as plan,
         coalesce(impression_totals.is_minor, report_totals.is_minor) as is_minor,
         coalesce(impression_totals.impressions, 0) as impressions,
-        coalesce(impression_totals.active_users_impressions, 0) as active_users_impressions,
-        coalesce(impression_totals.reports_rate_impressions, 0) as reports_rate_impressions,
-        coalesce(impression_totals.actioned_rate_impressions, 0) as actioned_rate_impressions,
         coalesce(impression_totals.actioned_content_impressions, 0) as actioned_content_impressions,
-        coalesce(impression_totals.minor_exposure_impressions, 0) as minor_exposure_impressions,
         coalesce(impression_totals.age_restricted_impressions, 0) as age_restricted_impressions,
         coalesce(impression_totals.labeled_impressions, 0) as labeled_impressions,
         coalesce(impression_totals.label_weight, 0) as label_weight,
@@ -324,27 +299,11 @@ user_day_surfaces as (
     from impression_totals
     full outer join report_totals
         on
-            impression_totals.user_id = report_totals.user_id
+            impression_totals.maturity_days = report_totals.maturity_days
+            and impression_totals.user_id = report_totals.user_id
             and impression_totals.activity_date = report_totals.activity_date
             and impression_totals.surface = report_totals.surface
 
-),
-
-counted_user_day_surfaces as (
-
-    -- a row whose impressions and reports were all ingested after every metric's cut-off
-    -- (late beyond finality) feeds nothing; an incremental build never sees it, so no
-    -- build writes it
-    select * from user_day_surfaces
-    where
-        impressions > 0
-        or active_users_impressions > 0
-        or reports_rate_impressions > 0
-        or actioned_rate_impressions > 0
-        or minor_exposure_impressions > 0
-        or labeled_impressions > 0
-        or reports > 0
-
 )
 
-select * from counted_user_day_surfaces
+select * from user_day_surfaces

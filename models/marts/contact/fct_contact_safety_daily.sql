@@ -1,12 +1,11 @@
 {#-
     Analyst-facing contact safety: first-contact messages and the unwanted ones per day x
     recipient age band x region x sender_is_connection x sender age group, with small
-    cells suppressed as in metrics_daily. Counts, rate, interval and sample_size are
-    nulled when 1 <= sample_size < var('small_cell_threshold') (sample_size here is the
-    first-contact count itself, so publishing it would undo the suppression).
-    Complementary suppression: a sibling set (cells of one day equal in every column but
-    one) with exactly one suppressed cell also loses its smallest unsuppressed sibling
-    (ties: the lower value of the varying column); passes repeat until none adds a cell.
+    cells suppressed by the same macro as metrics_daily (suppress_small_cells). Counts,
+    rate, interval and sample_size are nulled in a suppressed cell (sample_size here is
+    the first-contact count itself, so publishing it would undo the suppression): small
+    cells, and complementary cells within one day, whose sibling sets are the cells equal
+    in every cell column but one.
 -#}
 
 {%- set cell_columns = ['recipient_age_band', 'recipient_region', 'sender_is_connection', 'sender_age_group'] %}
@@ -19,112 +18,15 @@ unsuppressed as (
 
 ),
 
-suppression_passes as (
-
-    with recursive passes as (
-
-        select
-            0 as pass_number,
-            contact_date,
-            recipient_age_band,
-            recipient_region,
-            sender_is_connection,
-            sender_age_group,
-            sample_size,
-            sample_size >= 1 and sample_size < {{ var('small_cell_threshold') }} as is_suppressed
-        from unsuppressed
-
-        union all
-
-        select
-            pass_number,
-            contact_date,
-            recipient_age_band,
-            recipient_region,
-            sender_is_connection,
-            sender_age_group,
-            sample_size,
-            is_suppressed
-        from (
-            select
-                pass_number,
-                contact_date,
-                recipient_age_band,
-                recipient_region,
-                sender_is_connection,
-                sender_age_group,
-                sample_size,
-                was_suppressed or is_newly_suppressed as is_suppressed,
-                bool_or(is_newly_suppressed) over () as pass_changed_something
-            from (
-                select
-                    pass_number + 1 as pass_number,
-                    contact_date,
-                    recipient_age_band,
-                    recipient_region,
-                    sender_is_connection,
-                    sender_age_group,
-                    sample_size,
-                    is_suppressed as was_suppressed,
-                    sample_size > 0
-                    and not is_suppressed
-                    and (
-                        false
-                        {%- for column in cell_columns %}
-                            or (
-                                count_if(is_suppressed) over (
-                                    partition by
-                                        contact_date,
-                                        {{ cell_columns | reject('equalto', column) | join(', ') }}
-                                ) = 1
-                                and row_number() over (
-                                    partition by
-                                        contact_date,
-                                        {{ cell_columns | reject('equalto', column) | join(', ') }},
-                                        is_suppressed
-                                    order by sample_size asc, {{ column }} asc
-                                ) = 1
-                            )
-                        {%- endfor %}
-                    ) as is_newly_suppressed
-                from passes
-            ) as candidates
-        ) as pass_result
-        where pass_changed_something
-
-    )
-
-    select * from passes
-
-),
-
-final_suppression as (
-
-    select
-        contact_date,
-        recipient_age_band,
-        recipient_region,
-        sender_is_connection,
-        sender_age_group,
-        is_suppressed
-    from suppression_passes
-    qualify pass_number = max(pass_number) over ()
-
-),
-
+-- every cell of a day is one review group; its sibling sets vary one cell column
 suppressed as (
 
-    select
-        unsuppressed.*,
-        final_suppression.is_suppressed
-    from unsuppressed
-    inner join final_suppression
-        on
-            unsuppressed.contact_date = final_suppression.contact_date
-            and unsuppressed.recipient_age_band = final_suppression.recipient_age_band
-            and unsuppressed.recipient_region = final_suppression.recipient_region
-            and unsuppressed.sender_is_connection = final_suppression.sender_is_connection
-            and unsuppressed.sender_age_group = final_suppression.sender_age_group
+    {{ suppress_small_cells(
+        'unsuppressed',
+        group_key=['contact_date'],
+        sibling_columns=cell_columns,
+        cell_key=['contact_date'] + cell_columns,
+    ) }}
 
 ),
 

@@ -5,15 +5,10 @@
 -- not user-level data and are not suppressed.
 with
 
-decisions_at_cutoff as (
+decisions_counted as (
 
-    select * from {{ ref('int_moderation_decisions_at_cutoff') }}
-
-),
-
-metric_registry as (
-
-    select * from {{ ref('metric_registry') }}
+    -- the copy of the enforcement-actions count: the mart's actions add up to it
+    {{ metric_facts_at_cutoff('int_moderation_decisions_at_cutoff', 'enforcement_actions') }}
 
 ),
 
@@ -26,23 +21,6 @@ moderation_actions as (
 detection_sources as (
 
     select * from {{ ref('ref_detection_sources') }}
-
-),
-
-enforcement_maturity as (
-
-    select cast(maturity_days as integer) as maturity_days
-    from metric_registry
-    where metric_name = 'enforcement_actions'
-
-),
-
-decisions_counted as (
-
-    select decisions_at_cutoff.*
-    from decisions_at_cutoff
-    inner join enforcement_maturity
-        on decisions_at_cutoff.maturity_days = enforcement_maturity.maturity_days
 
 ),
 

@@ -2,12 +2,20 @@
     RESTRICTED. First-contact messages and the unwanted ones per day x recipient cell x
     sender kind, small cells included. Analyst-facing outputs read
     fct_contact_safety_daily (suppressed) instead.
-    One knowledge cut per row, unwanted_contact_rate's: so a row's two counts are that
-    metric's numerator and denominator, and summed over the sender columns they equal
-    its age_band x region cells.
+    One knowledge cut per row, the unwanted-contact metric's (its copy of
+    int_first_contacts_at_cutoff, which holds the unwanted rule): so a row's two counts
+    are that metric's numerator and denominator, and summed over the sender columns they
+    equal its age_band x region cells.
 -#}
+{%- set metric_name = 'unwanted_contact_rate' %}
 
 with
+
+first_contacts as (
+
+    {{ metric_facts_at_cutoff('int_first_contacts_at_cutoff', metric_name) }}
+
+),
 
 metric_registry as (
 
@@ -15,58 +23,28 @@ metric_registry as (
 
 ),
 
-first_contact_messages as (
-
-    select * from {{ ref('int_first_contact_messages') }}
-
-),
-
 unwanted_contact_metric as (
 
-    select
-        cast(metric_version as integer) as metric_version,
-        cast(maturity_days as integer) as maturity_days
+    select cast(metric_version as integer) as metric_version
     from metric_registry
-    where metric_name = 'unwanted_contact_rate'
-
-),
-
-known_first_contacts as (
-
-    select
-        first_contact_messages.sent_date as contact_date,
-        first_contact_messages.recipient_age_band,
-        first_contact_messages.recipient_region,
-        first_contact_messages.sender_is_connection,
-        first_contact_messages.sender_age_group,
-        coalesce(
-            first_contact_messages.unwanted_known_at
-            < {{ finalization_instant('first_contact_messages.sent_date', 'unwanted_contact_metric.maturity_days') }},
-            false
-        ) as is_unwanted,
-        unwanted_contact_metric.metric_version,
-        unwanted_contact_metric.maturity_days
-    from first_contact_messages
-    cross join unwanted_contact_metric
-    where
-        first_contact_messages.ingested_at
-        < {{ finalization_instant('first_contact_messages.sent_date', 'unwanted_contact_metric.maturity_days') }}
+    where metric_name = '{{ metric_name }}'
 
 ),
 
 daily_cells as (
 
     select
-        contact_date,
-        recipient_age_band,
-        recipient_region,
-        sender_is_connection,
-        sender_age_group,
+        first_contacts.sent_date as contact_date,
+        first_contacts.age_band as recipient_age_band,
+        first_contacts.region as recipient_region,
+        first_contacts.sender_is_connection,
+        first_contacts.sender_age_group,
         count(*) as first_contact_messages,
-        count_if(is_unwanted) as unwanted_contact_messages,
-        any_value(metric_version) as metric_version,
-        any_value(maturity_days) as maturity_days
-    from known_first_contacts
+        count_if(first_contacts.is_unwanted) as unwanted_contact_messages,
+        any_value(unwanted_contact_metric.metric_version) as metric_version,
+        any_value(first_contacts.maturity_days) as maturity_days
+    from first_contacts
+    cross join unwanted_contact_metric
     group by all
 
 ),

@@ -1,0 +1,101 @@
+{% macro ai_eval_set_unit(metric_name, eval_set, outcome) -%}
+    {#-
+        The body of an evaluation-set metric unit (ai_attack_success_rate,
+        ai_over_refusal_rate, ai_judge_calibration_accuracy): the share of the eval
+        set's outputs with `outcome` (an expression over int_ai_judgments columns),
+        by eval run date (metrics.md, "Attribution") and feature. Per output of a run,
+        only the primary judge's latest judgment counts (latest judged_at, ties: the
+        larger judgment_id) among judgments ingested before the run date's
+        finalization instant. Every grain is recomputed from the days' parts.
+    -#}
+with
+
+metric_registry as (
+    select * from {{ ref('metric_registry') }}
+),
+
+judgments as (
+    select * from {{ ref('int_ai_judgments') }}
+),
+
+periods as (
+    select * from {{ ref('int_metric_periods') }}
+),
+
+maturity as (
+    select cast(maturity_days as integer) as maturity_days
+    from metric_registry
+    where metric_name = '{{ metric_name }}'
+),
+
+judgments_at_cutoff as (
+    select
+        judgments.eval_run_id,
+        judgments.output_id,
+        judgments.eval_run_date as metric_date,
+        judgments.feature,
+        {{ outcome }} as has_outcome,
+        row_number() over (
+            partition by judgments.eval_run_id, judgments.output_id
+            order by judgments.judged_at desc, judgments.judgment_id desc
+        ) as recency_rank
+    from judgments
+    cross join maturity
+    where
+        judgments.eval_set = '{{ eval_set }}'
+        and judgments.is_primary_judge
+        and judgments.ingested_at < {{ finalization_instant('judgments.eval_run_date', 'maturity.maturity_days') }}
+),
+
+outputs as (
+    select *
+    from judgments_at_cutoff
+    where recency_rank = 1
+),
+
+day_parts as (
+    select
+        metric_date,
+        {{ segment_or_all('feature') }} as feature,
+        count_if(has_outcome) as numerator,
+        count(*) as denominator
+    from outputs
+    group by metric_date, {{ metric_grouping_sets(['feature']) }}  -- noqa: PRS
+),
+
+period_parts as (
+    select
+        periods.period_grain,
+        periods.period_start,
+        day_parts.feature,
+        sum(day_parts.numerator) as numerator,
+        sum(day_parts.denominator) as denominator
+    from day_parts
+    inner join periods
+        on day_parts.metric_date = periods.metric_date
+    group by periods.period_grain, periods.period_start, day_parts.feature
+),
+
+unit_rows as (
+    select
+        cast('{{ metric_name }}' as varchar) as metric_name,
+        cast(period_grain as varchar) as period_grain,
+        cast(period_start as date) as period_start,
+        cast('all' as varchar) as age_band,
+        cast('all' as varchar) as region,
+        cast('all' as varchar) as plan,
+        cast('all' as varchar) as surface,
+        cast('all' as varchar) as policy_category,
+        cast(feature as varchar) as feature,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator,
+        cast(denominator as bigint) as sample_size,
+        cast(null as double) as sum_weight_squared,
+        cast(null as double) as value,
+        cast(null as double) as ci_lower,
+        cast(null as double) as ci_upper
+    from period_parts
+)
+
+select * from unit_rows
+{%- endmacro %}

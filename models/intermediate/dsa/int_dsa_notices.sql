@@ -1,0 +1,115 @@
+{#- Notices are dated by their reported day, as report_action_rate is. -#}
+{%- set notice_metric = 'report_action_rate' -%}
+
+-- Each notice of illegal content (a user report with notice_basis illegal_content), as
+-- report_action_rate on its reported day D sees it (int_user_reports_at_cutoff: report
+-- and decisions ingested before D's finalization instant), with its DSA category, the
+-- notifier's point-in-time country on D and the first action on its target within
+-- report_action_rate's window [reported_at, reported_at + 168 h].
+with
+
+reports_at_cutoff as (
+
+    select * from {{ ref('int_user_reports_at_cutoff') }}
+
+),
+
+reports as (
+
+    select * from {{ ref('stg_platform__user_reports') }}
+
+),
+
+decisions as (
+
+    select * from {{ ref('stg_platform__moderation_decisions') }}
+
+),
+
+user_day_segments as (
+
+    select * from {{ ref('int_user_day_segments') }}
+
+),
+
+policy_categories as (
+
+    select * from {{ ref('ref_policy_categories') }}
+
+),
+
+metric_registry as (
+
+    select * from {{ ref('metric_registry') }}
+
+),
+
+notice_maturity as (
+
+    select cast(maturity_days as integer) as maturity_days
+    from metric_registry
+    where metric_name = '{{ notice_metric }}'
+
+),
+
+notices as (
+
+    select reports_at_cutoff.*
+    from reports_at_cutoff
+    inner join notice_maturity
+        on reports_at_cutoff.maturity_days = notice_maturity.maturity_days
+    inner join reports
+        on reports_at_cutoff.report_id = reports.report_id
+    where reports.notice_basis = 'illegal_content'
+
+),
+
+first_actions as (
+
+    -- the same match as is_actioned_within_168h, keeping the earliest decided_at
+    select
+        notices.report_id,
+        min(decisions.decided_at) as first_action_at
+    from notices
+    inner join decisions
+        on
+            notices.target_type = decisions.target_type
+            and notices.target_id = decisions.target_id
+            and notices.reported_at <= decisions.decided_at
+            and decisions.decided_at <= notices.reported_at + interval 168 hour
+            and notices.cutoff_at > decisions.ingested_at
+    where decisions.action <> 'no_action'
+    group by notices.report_id
+
+),
+
+notices_attributed as (
+
+    select
+        notices.report_id,
+        notices.maturity_days,
+        notices.reported_date,
+        notices.cutoff_at,
+        notices.reported_at,
+        notices.reporter_type,
+        notices.reporter_type = 'trusted_flagger' as is_trusted_flagger,
+        notices.policy_category,
+        coalesce(policy_categories.dsa_category, 'CATEGORY_NOT_MAPPED') as dsa_category,
+        upper(user_day_segments.country_code) as notifier_country_code,
+        notices.is_actioned_within_168h as is_acted_on,
+        first_actions.first_action_at,
+        date_diff('millisecond', notices.reported_at, first_actions.first_action_at)
+        / 3600000.0 as hours_to_action
+    from notices
+    left join policy_categories
+        on notices.policy_category = policy_categories.policy_category
+    left join user_day_segments
+        on
+            notices.reporter_id = user_day_segments.user_id
+            and notices.reported_date = user_day_segments.segment_date
+    left join first_actions
+        on notices.report_id = first_actions.report_id
+
+)
+
+select * from notices_attributed

@@ -1,0 +1,140 @@
+{{ config(materialized='table') }}
+
+{#-
+    ai_unsafe_output_rate: production outputs whose primary-judge verdict is unsafe /
+    judged production outputs, by interaction day and the user's point-in-time segment
+    and feature. A day D counts interactions and judgments ingested before its
+    finalization instant; per output the primary judge's latest judgment among those.
+-#}
+
+with
+
+metric_registry as (
+    select * from {{ ref('metric_registry') }}
+),
+
+interactions as (
+    select * from {{ ref('stg_platform__ai_interactions') }}
+),
+
+judgments as (
+    select * from {{ ref('int_ai_judgments') }}
+),
+
+user_day_segments as (
+    select * from {{ ref('int_user_day_segments') }}
+),
+
+periods as (
+    select * from {{ ref('int_metric_periods') }}
+),
+
+maturity as (
+    select cast(maturity_days as integer) as maturity_days
+    from metric_registry
+    where metric_name = 'ai_unsafe_output_rate'
+),
+
+known_interactions as (
+    select
+        interactions.output_id,
+        interactions.user_id,
+        interactions.feature,
+        cast(interactions.occurred_at as date) as metric_date,
+        maturity.maturity_days
+    from interactions
+    cross join maturity
+    where
+        interactions.ingested_at < {{ knowledge_instant() }}
+        and interactions.ingested_at
+        < {{ finalization_instant('cast(interactions.occurred_at as date)', 'maturity.maturity_days') }}
+),
+
+primary_judgments_at_cutoff as (
+    select
+        judgments.output_id,
+        judgments.is_unsafe,
+        row_number() over (
+            partition by judgments.output_id
+            order by judgments.judged_at desc, judgments.judgment_id desc
+        ) as recency_rank
+    from judgments
+    inner join known_interactions
+        on judgments.output_id = known_interactions.output_id
+    where
+        judgments.eval_set = 'production_sample'
+        and judgments.is_primary_judge
+        and judgments.ingested_at
+        < {{ finalization_instant('known_interactions.metric_date', 'known_interactions.maturity_days') }}
+),
+
+judged_outputs as (
+    select
+        known_interactions.metric_date,
+        known_interactions.feature,
+        coalesce(user_day_segments.age_band, 'unknown') as age_band,
+        coalesce(user_day_segments.region, 'unknown') as region,
+        coalesce(user_day_segments.plan, 'unknown') as plan,
+        primary_judgments_at_cutoff.is_unsafe
+    from known_interactions
+    inner join primary_judgments_at_cutoff
+        on
+            known_interactions.output_id = primary_judgments_at_cutoff.output_id
+            and primary_judgments_at_cutoff.recency_rank = 1
+    left join user_day_segments
+        on
+            known_interactions.user_id = user_day_segments.user_id
+            and known_interactions.metric_date = user_day_segments.segment_date
+),
+
+day_parts as (
+    select
+        metric_date,
+        {{ segment_or_all('age_band') }} as age_band,
+        {{ segment_or_all('region') }} as region,
+        {{ segment_or_all('plan') }} as plan,
+        {{ segment_or_all('feature') }} as feature,
+        count_if(is_unsafe) as numerator,
+        count(*) as denominator
+    from judged_outputs
+    group by metric_date, {{ metric_grouping_sets(['age_band', 'region', 'plan', 'feature']) }}  -- noqa: PRS
+),
+
+period_parts as (
+    select
+        periods.period_grain,
+        periods.period_start,
+        day_parts.age_band,
+        day_parts.region,
+        day_parts.plan,
+        day_parts.feature,
+        sum(day_parts.numerator) as numerator,
+        sum(day_parts.denominator) as denominator
+    from day_parts
+    inner join periods
+        on day_parts.metric_date = periods.metric_date
+    group by all
+),
+
+unit_rows as (
+    select
+        cast('ai_unsafe_output_rate' as varchar) as metric_name,
+        cast(period_grain as varchar) as period_grain,
+        cast(period_start as date) as period_start,
+        cast(age_band as varchar) as age_band,
+        cast(region as varchar) as region,
+        cast(plan as varchar) as plan,
+        cast('all' as varchar) as surface,
+        cast('all' as varchar) as policy_category,
+        cast(feature as varchar) as feature,
+        cast(numerator as double) as numerator,
+        cast(denominator as double) as denominator,
+        cast(denominator as bigint) as sample_size,
+        cast(null as double) as sum_weight_squared,
+        cast(null as double) as value,
+        cast(null as double) as ci_lower,
+        cast(null as double) as ci_upper
+    from period_parts
+)
+
+select * from unit_rows
