@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint pytest clean
+.PHONY: setup demo docs browser test lint pytest clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,21 @@ setup: $(STAMP)
 demo: setup
 	$(BIN)/tsw demo
 
+docs: setup
+	$(BIN)/tsw docs
+
+# Headless Chromium for the dashboard's browser test: Debian's package (playwright drives
+# it; playwright's own browser download is never used). Skipped when already installed;
+# without root the browser test is skipped instead.
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	else echo "chromium missing and not root: the browser test will be skipped (apt-get install chromium)"; fi
+
 lint: setup
 	$(BIN)/sqlfluff lint models macros analyses tests
 
-pytest: setup
+pytest: setup browser
 	$(BIN)/pytest
 
 test: lint pytest

@@ -15,8 +15,10 @@
     value p, n = z^2 (1/2 - c) / (c - p); the pool's effective n is
     (sum of denominators)^2 / sum(denominator^2 / n).
 
-    Run: dbt compile --select analysis:highest_violating_view_rate_segments, then run the
-    compiled SQL against the warehouse.
+    Run against the published release (what readers read):
+    .venv/bin/dbt compile --target serving --select highest_violating_view_rate_segments, then
+    .venv/bin/duckdb -readonly warehouse/serving/current/metrics.duckdb \
+        < target/compiled/tsw/analyses/highest_violating_view_rate_segments.sql
 -#}
 
 {%- set metric_name = 'violating_view_rate' %}

@@ -20,8 +20,10 @@
 
     Change `metric_name` to any proportion with an age_band x region breakdown (for a
     minor-only metric such as minor_age_restricted_exposure_rate the bands are the same).
-    Run: dbt compile --select analysis:minor_metric_trend_by_region, then run the
-    compiled SQL (target/compiled/...) against the warehouse.
+    Run against the published release (what readers read):
+    .venv/bin/dbt compile --target serving --select minor_metric_trend_by_region, then
+    .venv/bin/duckdb -readonly warehouse/serving/current/metrics.duckdb \
+        < target/compiled/tsw/analyses/minor_metric_trend_by_region.sql
 -#}
 
 {%- set metric_name = 'violating_view_rate' %}

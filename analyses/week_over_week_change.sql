@@ -16,8 +16,10 @@
     n = z^2 (1/2 - c) / (c - p)); the week's is Kish's
     (sum of denominators)^2 / sum(denominator^2 / n).
 
-    Run: dbt compile --select analysis:week_over_week_change, then run the compiled SQL
-    against the warehouse.
+    Run against the published release (what readers read):
+    .venv/bin/dbt compile --target serving --select week_over_week_change, then
+    .venv/bin/duckdb -readonly warehouse/serving/current/metrics.duckdb \
+        < target/compiled/tsw/analyses/week_over_week_change.sql
 -#}
 
 {%- set metric_name = 'violating_view_rate' %}

@@ -14,8 +14,12 @@ Only rows whose value is not yet logged (newly final, or restated with a version
 appended, so the log grows by about one day of final rows per night while still holding,
 for every final cell, the value readers were given.
 
-`metrics_periodic` is audited and logged the same way, keyed by period (period_grain,
-period_start) instead of metric_date, in its own log folder (`<log_dir>/metrics_periodic/`).
+Each log row has an `entry_kind`: `published` (a publication), `correction` (an announced
+restatement of a final value without a version bump, recorded by `tsw restate` with its
+reason and id) or `retraction` (a logged final cell that should never have been final,
+e.g. after a publication as of a wrong date; the cell is no longer checked until it is
+final again). The latest entry of a cell (by `logged_at`) is the reference, so nobody
+needs to edit the log by hand.
 """
 
 from __future__ import annotations
@@ -30,26 +34,8 @@ SEGMENT_COLUMNS = ("age_band", "region", "plan", "surface", "policy_category", "
 KEY_COLUMNS = ("metric_name", "metric_date", *SEGMENT_COLUMNS)
 VALUE_COLUMNS = ("numerator", "denominator", "value", "sample_size", "ci_lower", "ci_upper", "is_suppressed")
 LOG_COLUMNS = (*KEY_COLUMNS, "metric_version", *VALUE_COLUMNS, "as_of_date")
-
-
-@dataclass(frozen=True)
-class AuditedTable:
-    """A published metrics table whose final rows are logged: its name, cell key and log folder."""
-
-    name: str
-    key_columns: tuple[str, ...]
-    subfolder: str = ""
-
-    @property
-    def log_columns(self) -> tuple[str, ...]:
-        return (*self.key_columns, "metric_version", *VALUE_COLUMNS, "as_of_date")
-
-
-DAILY = AuditedTable("metrics_daily", KEY_COLUMNS)
-PERIODIC = AuditedTable(
-    "metrics_periodic", ("metric_name", "period_grain", "period_start", *SEGMENT_COLUMNS), "metrics_periodic"
-)
-AUDITED_TABLES = (DAILY, PERIODIC)
+# Columns added with `tsw restate`; log files written before it lack them (read as `published`).
+TRAIL_COLUMNS = ("entry_kind", "restatement_id", "restatement_reason")
 # Sums computed in a different order (incremental vs full build) may differ in the last bits.
 RELATIVE_TOLERANCE = 1e-9
 
@@ -84,53 +70,47 @@ def _log_files(log_dir: Path) -> list[Path]:
     return sorted(Path(log_dir).glob("pub-*.parquet"))
 
 
-def _latest_logged_sql(log_dir: Path, table: AuditedTable = DAILY) -> str:
+def _trail_expressions(present: set[str]) -> str:
+    """The trail columns, defaulted for log files written before `tsw restate` existed."""
+    expressions = []
+    for column in TRAIL_COLUMNS:
+        default = "'published'" if column == "entry_kind" else "null::varchar"
+        expressions.append(f"coalesce({column}, {default}) as {column}" if column in present else f"{default} as {column}")
+    return ", ".join(expressions)
+
+
+def _latest_logged_sql(log_dir: Path, *, include_retracted: bool = False) -> str:
+    """The latest log entry of every cell (retracted cells left out unless asked for)."""
     files = ", ".join(f"'{p}'" for p in _log_files(log_dir))
+    source = f"read_parquet([{files}], union_by_name = true)"
+    with duckdb.connect() as con:
+        present = {row[0] for row in con.execute(f"describe select * from {source}").fetchall()}
+    excluded = [c for c in TRAIL_COLUMNS if c in present]
+    star = f"* exclude ({', '.join(excluded)})" if excluded else "*"
+    retracted = "" if include_retracted else "and entry_kind <> 'retraction'"
     return f"""
         select * exclude (rn) from (
             select *, row_number() over (
-                partition by {", ".join(table.key_columns)} order by as_of_date desc, logged_at desc
+                partition by {", ".join(KEY_COLUMNS)} order by logged_at desc, as_of_date desc
             ) as rn
-            from read_parquet([{files}], union_by_name = true)
-        ) where rn = 1
+            from (select {star}, {_trail_expressions(present)} from {source})
+        ) where rn = 1 {retracted}
     """
 
 
-def _has_table(database: Path, name: str) -> bool:
-    with duckdb.connect(str(database), read_only=True) as con:
-        found = con.execute("select count(*) from information_schema.tables where table_name = ?", [name])
-        return found.fetchone()[0] > 0
-
-
 def audit(database: Path, log_dir: Path) -> AuditResult:
-    """Compare the final rows of `database`'s metrics_daily and metrics_periodic with their logs."""
-    results = [
-        _audit_table(database, Path(log_dir) / table.subfolder, table)
-        for table in AUDITED_TABLES
-        if table is DAILY or _has_table(database, table.name)
-    ]
-    return AuditResult(
-        checked_rows=sum(r.checked_rows for r in results),
-        violations=[v for r in results for v in r.violations],
-        restatements=[v for r in results for v in r.restatements],
-    )
-
-
-def _audit_table(database: Path, log_dir: Path, table: AuditedTable) -> AuditResult:
-    """Compare the final rows of one table with its published-values log."""
+    """Compare the final rows of `database`'s metrics_daily with the published-values log."""
     if not _log_files(log_dir):
         return AuditResult(checked_rows=0)
-    keys = " and ".join(f"c.{k} = l.{k}" for k in table.key_columns)
+    keys = " and ".join(f"c.{k} = l.{k}" for k in KEY_COLUMNS)
     changed = " or ".join(f"({_differs(c)})" for c in VALUE_COLUMNS)
-    date_column = table.key_columns[1] if table is DAILY else "period_start"
     with duckdb.connect(str(database), read_only=True) as con:
-        con.execute(f"create temp view logged as {_latest_logged_sql(log_dir, table)}")
-        con.execute(f"create temp view current_final as select * from {table.name} where is_final")
+        con.execute(f"create temp view logged as {_latest_logged_sql(log_dir)}")
+        con.execute("create temp view current_final as select * from metrics_daily where is_final")
         checked = con.execute("select count(*) from logged").fetchone()[0]
         compared = con.execute(
             f"""
-            select '{table.name}' as table_name, l.metric_name, l.{date_column},
-                {", ".join("l." + s for s in table.key_columns[2:])},
+            select l.metric_name, l.metric_date, {", ".join("l." + s for s in SEGMENT_COLUMNS)},
                 l.metric_version as logged_version, c.metric_version as current_version,
                 l.value as logged_value, c.value as current_value,
                 l.as_of_date as logged_as_of_date,
@@ -142,7 +122,7 @@ def _audit_table(database: Path, log_dir: Path, table: AuditedTable) -> AuditRes
             from logged as l
             left join current_final as c on {keys}
             where c.metric_name is null or c.metric_version <> l.metric_version or {changed}
-            order by l.metric_name, l.{date_column}
+            order by l.metric_name, l.metric_date
             """
         ).df()
     rows = compared.to_dict("records")
@@ -151,30 +131,39 @@ def _audit_table(database: Path, log_dir: Path, table: AuditedTable) -> AuditRes
     return AuditResult(checked_rows=checked, violations=violations, restatements=restatements)
 
 
+def log_file_for(log_dir: Path, release_id: str) -> Path:
+    return Path(log_dir) / f"pub-{release_id}.parquet"
+
+
+def pending_log_file(log_dir: Path, release_id: str) -> Path:
+    """Where a publication's log rows wait until the promotion renames them into the log."""
+    return Path(log_dir) / f".pub-{release_id}.parquet.tmp"
+
+
 def append_to_log(database: Path, log_dir: Path, *, release_id: str) -> int:
-    """Append the final rows (daily and periodic) whose value is not logged yet; returns the rows appended."""
-    return sum(
-        _append_table_to_log(database, Path(log_dir) / table.subfolder, table, release_id=release_id)
-        for table in AUDITED_TABLES
-        if table is DAILY or _has_table(database, table.name)
-    )
+    """Append the final rows whose value is not logged yet; returns the number of rows appended."""
+    count = prepare_log_rows(database, log_dir, release_id=release_id)
+    if count:
+        os.replace(pending_log_file(log_dir, release_id), log_file_for(log_dir, release_id))  # whole or not at all
+    return count
 
 
-def _append_table_to_log(database: Path, log_dir: Path, table: AuditedTable, *, release_id: str) -> int:
-    """Append one table's final rows whose value is not logged yet."""
+def prepare_log_rows(database: Path, log_dir: Path, *, release_id: str) -> int:
+    """Write the rows a publication of `database` would append to the pending log file; returns their number."""
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
-    target = log_dir / f"pub-{release_id}.parquet"
-    tmp = log_dir / f".pub-{release_id}.parquet.tmp"
-    columns = ", ".join(f"c.{c}" for c in table.log_columns)
+    tmp = pending_log_file(log_dir, release_id)
+    tmp.unlink(missing_ok=True)
+    published_trail = "'published' as entry_kind, null::varchar as restatement_id, null::varchar as restatement_reason"
+    columns = ", ".join(f"c.{c}" for c in LOG_COLUMNS)
     with duckdb.connect(str(database), read_only=True) as con:
         if _log_files(log_dir):
-            keys = " and ".join(f"c.{k} = l.{k}" for k in table.key_columns)
+            keys = " and ".join(f"c.{k} = l.{k}" for k in KEY_COLUMNS)
             same = " and ".join(f"not ({_differs(c)})" for c in VALUE_COLUMNS)
-            con.execute(f"create temp view logged as {_latest_logged_sql(log_dir, table)}")
+            con.execute(f"create temp view logged as {_latest_logged_sql(log_dir)}")
             new_rows = f"""
-                select {columns}, now() as logged_at, '{release_id}' as release_id
-                from {table.name} as c
+                select {columns}, now() as logged_at, '{release_id}' as release_id, {published_trail}
+                from metrics_daily as c
                 where c.is_final and not exists (
                     select 1 from logged as l
                     where {keys} and c.metric_version = l.metric_version and {same}
@@ -182,12 +171,13 @@ def _append_table_to_log(database: Path, log_dir: Path, table: AuditedTable, *, 
             """
         else:
             new_rows = (
-                f"select {columns}, now() as logged_at, '{release_id}' as release_id"
-                f" from {table.name} as c where c.is_final"
+                f"select {columns}, now() as logged_at, '{release_id}' as release_id, {published_trail} "
+                "from metrics_daily as c where c.is_final"
             )
         count = con.execute(f"select count(*) from ({new_rows})").fetchone()[0]
         if count:
             con.execute(f"copy ({new_rows}) to '{tmp}' (format parquet)")
     if count:
-        os.replace(tmp, target)  # a file appears in the log whole or not at all
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
     return count

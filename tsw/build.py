@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 from pathlib import Path
 
+from tsw.clock import FutureAsOfDate, add_now_argument, check_as_of, today_utc
 from tsw.dbt_runner import BuildConfig, run_dbt
 from tsw.paths import WORK_DB
 
@@ -33,6 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="TABLE",
         help="A raw table the landing directory does not deliver (no folder): builds it empty instead of failing.",
     )
+    add_now_argument(parser)
 
 
 def config_from_args(args: argparse.Namespace) -> BuildConfig:
@@ -57,5 +60,10 @@ def build(config: BuildConfig, *, full_refresh: bool = False, select: str | None
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        check_as_of(args.as_of or today_utc(), now=args.now)
+    except FutureAsOfDate as exc:
+        print(f"tsw build: {exc}", file=sys.stderr)
+        return 2
     build(config_from_args(args), full_refresh=args.full_refresh, select=args.select)
     return 0

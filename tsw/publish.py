@@ -9,6 +9,11 @@ per file, never both). Each publication is a new release folder
 and the symlink <serving>/current is switched to it with one atomic rename. A reader that
 holds an older release open keeps reading it undisturbed; new readers get the new one; a
 run that dies before the switch leaves `current` pointing at the last good release.
+
+Two phases, so the nightly job can promote a release together with the working database
+and the published-values log (tsw/recovery.py): `prepare_release` writes the complete
+release into `releases/.<id>.partial`, `activate_release` renames it into place and
+switches `current` (both steps idempotent, replayed after a crash).
 """
 
 from __future__ import annotations
@@ -43,6 +48,10 @@ PUBLISHED_TABLES: tuple[str, ...] = (
     "intervention_effects",
     "intervention_event_study",
     "intervention_experiment_effects",
+    # Launch dates for the dashboard's intervention markers (product changes, no user data).
+    "stg_platform__interventions",
+    # Reference vocabularies analyses join to (age bands and whether they are minors).
+    "ref_age_bands",
 )
 REQUIRED_TABLES: tuple[str, ...] = ("metrics_daily", "dim_metrics")
 KEEP_RELEASES = 3
@@ -96,6 +105,22 @@ def publish(
     keep: int = KEEP_RELEASES,
 ) -> Release:
     """Publish the analyst-facing tables of `work_db` as a new release and make it current."""
+    prepared = prepare_release(work_db, serving_dir, release_id=release_id, as_of_date=as_of_date)
+    return activate_release(prepared, serving_dir, keep=keep)
+
+
+def partial_release_dir(serving_dir: Path, release_id: str) -> Path:
+    return Path(serving_dir).resolve() / "releases" / f".{release_id}.partial"
+
+
+def prepare_release(
+    work_db: Path,
+    serving_dir: Path = SERVING_DIR,
+    *,
+    release_id: str | None = None,
+    as_of_date: date | None = None,
+) -> Release:
+    """Write a complete release into `releases/.<id>.partial` (invisible to readers until activated)."""
     work_db = Path(work_db).resolve()
     if not work_db.exists():
         raise FileNotFoundError(f"no built database at {work_db}: run `tsw build` or `tsw nightly` first")
@@ -103,8 +128,7 @@ def publish(
     releases = serving_dir / "releases"
     releases.mkdir(parents=True, exist_ok=True)
     release_id = release_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    final_dir = releases / release_id
-    staging_dir = releases / f".{release_id}.partial"
+    staging_dir = partial_release_dir(serving_dir, release_id)
     shutil.rmtree(staging_dir, ignore_errors=True)
     (staging_dir / "parquet").mkdir(parents=True)
 
@@ -129,13 +153,38 @@ def publish(
             [release_id, as_of_date, datetime.now(timezone.utc).replace(tzinfo=None), json.dumps(counts)],
         )
         con.execute("checkpoint")
-    finally:
+    except BaseException:
         con.close()
+        shutil.rmtree(staging_dir, ignore_errors=True)
+        raise
+    con.close()
+    _fsync_tree(staging_dir)
+    return Release(release_id=release_id, path=releases / release_id, tables=counts)
 
-    staging_dir.rename(final_dir)
-    _switch_current(serving_dir, final_dir)
-    _prune(releases, keep=keep, current=final_dir)
-    return Release(release_id=release_id, path=final_dir, tables=counts)
+
+def activate_release(release: Release, serving_dir: Path = SERVING_DIR, *, keep: int = KEEP_RELEASES) -> Release:
+    """Move a prepared release into place and switch `current` to it; idempotent (replayed by recovery)."""
+    serving_dir = Path(serving_dir).resolve()
+    staging_dir = partial_release_dir(serving_dir, release.release_id)
+    if staging_dir.exists():
+        if release.path.exists():  # a replay after a kill between rename and switch cannot get here; be safe
+            shutil.rmtree(release.path)
+        staging_dir.rename(release.path)
+    if not release.path.exists():
+        raise RuntimeError(f"release {release.release_id} is neither prepared nor in place under {serving_dir}")
+    _switch_current(serving_dir, release.path)
+    _prune(serving_dir / "releases", keep=keep, current=release.path)
+    return release
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush a release's files to disk before it can be switched to (a crash cannot leave it half-written)."""
+    for path in [*folder.rglob("*"), folder]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _switch_current(serving_dir: Path, release_dir: Path) -> None:
@@ -147,10 +196,19 @@ def _switch_current(serving_dir: Path, release_dir: Path) -> None:
     os.replace(tmp_link, serving_dir / "current")
 
 
+def remove_partial_releases(serving_dir: Path) -> list[str]:
+    """Delete leftovers of interrupted publications; returns their names."""
+    releases = Path(serving_dir) / "releases"
+    removed = []
+    for partial in sorted(releases.glob(".*.partial")) if releases.exists() else []:
+        shutil.rmtree(partial, ignore_errors=True)
+        removed.append(partial.name)
+    return removed
+
+
 def _prune(releases: Path, *, keep: int, current: Path) -> None:
     """Keep the newest `keep` releases; leftovers of interrupted publications are removed too."""
-    for partial in releases.glob(".*.partial"):
-        shutil.rmtree(partial, ignore_errors=True)
+    remove_partial_releases(releases.parent)
     finished = sorted((p for p in releases.iterdir() if p.is_dir() and not p.name.startswith(".")), key=lambda p: p.name)
     for old in finished[:-keep]:
         if old.resolve() != current.resolve():

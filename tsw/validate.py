@@ -559,6 +559,9 @@ def _run_checkpoints(runs: list[tuple[str, pd.DataFrame, list]], data_docs_dir: 
         # One build of the site after every run (an UpdateDataDocsAction per checkpoint
         # would re-render the whole site once per table).
         context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        from tsw.ge_offline import make_offline  # local assets instead of CDNs: readable offline
+
+        make_offline(data_docs_dir)
         index = data_docs_dir / "index.html"
         result.data_docs_index = index if index.exists() else None
     return result

@@ -4,8 +4,12 @@ One module fixture runs the week once (it is the expensive part) and records wha
 each test then asserts one property:
 
 * rows that arrive on a later night land on their event day;
-* a run killed mid-build leaves the published release, the working database and the log
-  untouched, and the next run succeeds;
+* a run killed mid-build (SIGKILL of the nightly process only) takes its dbt child with
+  it, leaves the published release, the working database and the log untouched, and the
+  next run succeeds;
+* a back-dated delivery fails the run naming its table and the remedy, keeps the failed
+  run's database and publishes nothing;
+* the run report lists each model's time;
 * a reader holding the serving database open does not block the nightly run;
 * a second nightly started while one runs refuses with a clear message;
 * the week of nightly runs gives the same marts as one full build as of the last night.
@@ -63,8 +67,26 @@ def _tsw(*args: str) -> list[str]:
     return [sys.executable, "-m", "tsw.cli", *args]
 
 
-def _kill_mid_build(warehouse: Warehouse, landing: Path, night: date) -> int:
-    """Start a nightly run, kill it (SIGKILL, whole process group) once dbt is building."""
+def _processes_building_into(database: Path) -> list[int]:
+    """Live processes (dbt) whose environment points TSW_DB_PATH at `database`."""
+    marker = f"TSW_DB_PATH={database.resolve()}".encode()
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0") and (proc / "stat").read_text().split()[2] != "Z":
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def _kill_mid_build(warehouse: Warehouse, landing: Path, night: date) -> tuple[int, list[int], list[int]]:
+    """Start a nightly run and SIGKILL the nightly process alone once dbt is building.
+
+    Returns the models built before the kill, the dbt processes seen before it and those
+    still alive 10 s after it (they must die with the nightly)."""
     proc = subprocess.Popen(
         _tsw("nightly", "--date", night.isoformat(), "--landing-dir", str(landing), "--warehouse", str(warehouse.root)),
         stdout=subprocess.PIPE,
@@ -80,9 +102,18 @@ def _kill_mid_build(warehouse: Warehouse, landing: Path, night: date) -> int:
             models_done += 1
         if models_done >= 5 or time.monotonic() > deadline:
             break
-    os.killpg(proc.pid, signal.SIGKILL)
+    children = _processes_building_into(warehouse.scratch_db)
+    os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    return models_done
+    survivors = children
+    for _ in range(100):
+        survivors = [pid for pid in children if pid in _processes_building_into(warehouse.scratch_db)]
+        if not survivors:
+            break
+        time.sleep(0.1)
+    for pid in survivors:  # do not leave a stray build behind if the test fails
+        os.kill(pid, signal.SIGKILL)
+    return models_done, children, survivors
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +136,7 @@ def week(tmp_path_factory):
                 "work": _digest(warehouse.work_db),
                 "log": sorted(p.name for p in warehouse.log_dir.iterdir()),
             }
-            seen["killed_after_models"] = _kill_mid_build(warehouse, landing, night)
+            seen["killed_after_models"], seen["dbt_children"], seen["dbt_survivors"] = _kill_mid_build(warehouse, landing, night)
             seen["after_kill"] = {
                 "release": current_release(warehouse.serving_dir),
                 "work": _digest(warehouse.work_db),
@@ -137,6 +168,21 @@ def week(tmp_path_factory):
     full = Warehouse(root / "full")
     last = FIRST_NIGHT + timedelta(days=NIGHTS - 1)
     seen["full_report"] = run_nightly(last, warehouse=full, landing_dir=landing, full_refresh=True, validate=False, stream=False)
+    # A back-dated delivery: new impressions stamped long before the previous knowledge instant.
+    seen["before_backdated"] = {
+        "release": current_release(warehouse.serving_dir),
+        "log": sorted(p.name for p in warehouse.log_dir.iterdir()),
+    }
+    sample = pd.read_csv(next((landing / "impressions").glob("*.csv")), dtype=str).head(5).copy()
+    sample["event_id"] = [f"backdated-{i}" for i in range(len(sample))]
+    sample["occurred_at"] = "2026-03-05T09:00:00Z"
+    sample["ingested_at"] = "2026-03-05T10:00:00Z"
+    sample.to_csv(landing / "impressions" / "redelivered-2026-03-05.csv", index=False)
+    seen["backdated_report"] = run_nightly(last + timedelta(days=1), warehouse=warehouse, landing_dir=landing, validate=False, stream=False)
+    seen["after_backdated"] = {
+        "release": current_release(warehouse.serving_dir),
+        "log": sorted(p.name for p in warehouse.log_dir.iterdir()),
+    }
     return warehouse, full, landing, seen
 
 
@@ -158,6 +204,8 @@ def test_rows_arriving_on_a_later_night_land_on_their_event_day(week):
 def test_killed_run_leaves_publication_intact_and_next_run_recovers(week):
     _, _, _, seen = week
     assert seen["killed_after_models"] >= 1, "the run should have been killed while dbt was building"
+    assert seen["dbt_children"], "dbt should have been running when the nightly was killed"
+    assert seen["dbt_survivors"] == [], "dbt must die with the nightly process"
     assert seen["after_kill"] == seen["before_kill"]
     assert seen["readable_after_kill"] > 0
     assert seen["reports"][KILL_NIGHT].status == "succeeded"
@@ -220,3 +268,22 @@ def test_run_reports_are_written(week):
     report = seen["reports"][-1]
     assert report.tests.get("pass", 0) > 0
     assert report.published and "metrics_daily" in report.published["tables"]
+    # Each model's time, from run_results.json.
+    timings = {t["name"]: t["seconds"] for t in report.model_timings}
+    assert "metrics_daily" in timings and "stg_platform__impressions" in timings
+    assert all(seconds >= 0 for seconds in timings.values()) and sum(timings.values()) > 0
+
+
+def test_backdated_delivery_names_its_table_and_the_remedy(week):
+    warehouse, _, _, seen = week
+    report = seen["backdated_report"]
+    assert report.status == "failed" and report.failed_step == "dbt build"
+    assert "table impressions:" in report.error and "--full-refresh" in report.error
+    assert "table users:" not in report.error
+    # The failed run's database is kept for inspection, and the report says where.
+    assert report.failed_database == str(warehouse.failed_db) and warehouse.failed_db.exists()
+    with duckdb.connect(str(warehouse.failed_db), read_only=True) as con:
+        unbalanced = con.execute("select table_name from dq_raw_reconciliation where not is_reconciled").fetchall()
+    assert unbalanced == [("impressions",)]
+    assert str(warehouse.failed_db) in (warehouse.runs_dir / "latest" / "summary.txt").read_text()
+    assert seen["after_backdated"] == seen["before_backdated"]

@@ -37,10 +37,13 @@ def generate_dataset(
     start_date: date,
     bad_rate: float,
     progress: bool = False,
+    activity_exponent: float = 0.0,
 ) -> dict:
     """Write a synthetic dataset to `out_dir` and return its scenario (also in scenario.json).
 
-    The as-of date is the window's last day (`start_date + days - 1`).
+    The as-of date is the window's last day (`start_date + days - 1`). With
+    `activity_exponent` a > 0, reports and first contacts scale with each active day's
+    impressions (see params.py); 0 keeps one draw per active user-day.
     """
     generator = Generator(
         Path(out_dir),
@@ -52,6 +55,7 @@ def generate_dataset(
         start_date=start_date,
         bad_rate=bad_rate,
         progress=progress,
+        activity_exponent=activity_exponent,
     )
     return generator.run()
 

@@ -36,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=42, help="Random seed.")
     parser.add_argument("--bad-rate", type=float, default=0.01,
                         help="Share of planted bad rows per table (each has exactly one defect; every kind appears at least twice).")
+    parser.add_argument("--activity-exponent", type=float, default=0.0,
+                        help="Reports and first contacts scale with a user's impressions that day: P = 1 - (1 - p)^(k^a). "
+                             "0 = one draw per active user-day (what the truth tests assume); the large demo uses 1.")
     parser.add_argument("--no-progress", action="store_true", help="Do not show the per-day progress bar.")
 
 
@@ -80,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         start_date=args.start,
         bad_rate=args.bad_rate,
         progress=not args.no_progress,
+        activity_exponent=args.activity_exponent,
     )
     tables = scenario["truths"]["tables"]
     print(f"wrote {sum(t['raw_rows'] for t in tables.values()):,} raw rows to {args.out} (as_of_date {scenario['as_of_date']})")

@@ -100,7 +100,7 @@ class Cols:
 
 class Generator:
     def __init__(self, out_dir: Path, *, layout: str, file_format: str, seed: int, users: int, days: int,
-                 start_date: date, bad_rate: float, progress: bool) -> None:
+                 start_date: date, bad_rate: float, progress: bool, activity_exponent: float = 0.0) -> None:
         if layout not in ("seeds", "landing"):
             raise ValueError("layout must be 'seeds' or 'landing'")
         if file_format not in ("csv", "parquet", "mixed"):
@@ -112,6 +112,9 @@ class Generator:
         self.out = Path(out_dir)
         self.layout, self.file_format = layout, file_format
         self.seed, self.n, self.bad_rate, self.progress = seed, users, bad_rate, progress
+        if activity_exponent < 0:
+            raise ValueError("activity_exponent must be >= 0")
+        self.activity_exponent = float(activity_exponent)
         self.w = Window(start_date, days)
         self.contract = load_contract()
         self.serial = [0]
@@ -365,7 +368,7 @@ class Generator:
         self.make_content()
         self.make_experiment()
         volume = self.expected_surface_volume()
-        target = P.LABELS_PER_SURFACE_DAY + volume * P.LABELS_VOLUME_SHARE
+        target = P.LABELS_PER_SURFACE_DAY * max(1.0, self.n / P.LABELS_REFERENCE_USERS) + volume * P.LABELS_VOLUME_SHARE
         self.sampling_rate = np.array([float(f"{min(1.0, t / max(v, 1.0)):.2g}") for t, v in zip(target, volume)])
         self.rate_text = [format(r, "g") for r in self.sampling_rate]
         self.stranger_launch = w.s0 + w.day_at(P.STRANGER_FILTER_AT) * DAY + 9 * HOUR
@@ -452,7 +455,7 @@ class Generator:
 
         self.make_labels(t, event, surface, occurred)
         self.make_reports(t, A, a_band, nimp, first, event, user, content, surface, occurred)
-        self.make_messages(t, A, a_band, band, eligible)
+        self.make_messages(t, A, a_band, band, eligible, nimp)
         self.make_ai(t, A)
         # Proactive detection: classifier and human sweeps over the day's impressions, half of them
         # over what minors watch (where age restrictions matter).
@@ -494,7 +497,7 @@ class Generator:
     def make_reports(self, t, A, a_band, nimp, first, event, user, content, surface, occurred) -> None:
         rr = self.rng("reports", t)
         day_end = self.w.s0 + (t + 1) * DAY
-        files = rr.random(len(A)) < P.REPORT_PROBABILITY_BY_BAND[a_band]
+        files = rr.random(len(A)) < self.per_day_probability(P.REPORT_PROBABILITY_BY_BAND[a_band], nimp)
         r_a = np.flatnonzero(files)
         j = first[r_a] + (rr.random(len(r_a)) * nimp[r_a]).astype(np.int64)
         k = len(j)
@@ -523,11 +526,17 @@ class Generator:
         self.reports.add(report=rid, origin=np.full(k, origin), reporter=reporter, tf=tf, target_type=target_type,
                          target=target, sender=sender, reason=reason, surface=surface, illegal=illegal, reported=reported)
 
-    def make_messages(self, t, A, a_band, band, eligible) -> None:
+    def per_day_probability(self, p: np.ndarray, nimp: np.ndarray) -> np.ndarray:
+        """P(at least one report, or first contact) on an active day: p, or 1 - (1 - p)^(k^a) with activity."""
+        if self.activity_exponent == 0:
+            return p
+        return 1.0 - (1.0 - p) ** (nimp.astype(float) ** self.activity_exponent)
+
+    def make_messages(self, t, A, a_band, band, eligible, nimp) -> None:
         rm = self.rng("messages", t)
         ds = self.w.s0 + t * DAY
         pool = np.flatnonzero(eligible)
-        sends = np.flatnonzero(rm.random(len(A)) < P.FIRST_CONTACT_PROBABILITY_BY_BAND[a_band])
+        sends = np.flatnonzero(rm.random(len(A)) < self.per_day_probability(P.FIRST_CONTACT_PROBABILITY_BY_BAND[a_band], nimp))
         sender = A[sends]
         k = len(sender)
         pos = rm.integers(0, len(pool), k)
@@ -1009,7 +1018,10 @@ class Generator:
             "reports_per_active_user_day_by_age_band": {
                 "p_report": by_band(P.REPORT_PROBABILITY_BY_BAND.astype(float)),
                 "reason_mix": {c: float(x) for c, x in zip(P.REASON_CODES, P.REPORT_REASON_MIX)},
-                "note": "Organic reports: at most one per active user-day, reported on the same UTC day. Recipients "
+                **({"activity_exponent": self.activity_exponent} if self.activity_exponent else {}),
+                "note": "Organic reports: at most one per active user-day, reported on the same UTC day"
+                        + ("; the day's probability is 1 - (1 - p_report)^(impressions^activity_exponent)"
+                           if self.activity_exponent else "") + ". Recipients "
                         "reporting unwanted contact and trusted flaggers (not users: age band unknown) add reports on top.",
                 "realized_active_user_days": by_band(r["active_user_days_by_band"]),
                 "realized_organic_reports": by_band(r["organic_reports_by_band"]),

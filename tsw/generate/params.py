@@ -90,6 +90,9 @@ PREVALENCE_BY_SURFACE = np.array([0.010, 0.012, 0.008, 0.030, 0.060, 0.040, 0.00
 POLICY_MIX = np.array([0.08, 0.20, 0.03, 0.07, 0.04, 0.15, 0.02, 0.03, 0.12, 0.05, 0.12, 0.04, 0.03, 0.01, 0.01])
 LABELS_PER_SURFACE_DAY = 10   # labeling budget per stratum and day (plus a share of the volume)
 LABELS_VOLUME_SHARE = 0.0002
+# The labelling team grows with the platform: above LABELS_REFERENCE_USERS accounts the fixed
+# per-stratum budget scales with the population (the demo seeds' 900 users get exactly the budget above).
+LABELS_REFERENCE_USERS = 900
 RELABEL_SHARE = 0.03
 
 # b) reports: P(an active user-day files a report) per reporter age band, and the reason mix.
@@ -98,6 +101,11 @@ REPORT_REASON_MIX = np.array([0.07, 0.12, 0.06, 0.03, 0.02, 0.05, 0.03, 0.12, 0.
 REPORT_ILLEGAL_SHARE = 0.06
 TRUSTED_FLAGGERS = 12
 TRUSTED_FLAGGER_REPORTS_PER_IMPRESSION = 1 / 5000
+
+# Reports and first contacts scale with activity when activity_exponent a > 0 (a generator
+# argument; 0 for the seeds and `tsw generate` by default): an active user-day with k impressions
+# files a report with P = 1 - (1 - p_band)^(k^a), and sends a first contact likewise, so heavy users
+# report and message more; at most one of each per user-day still.
 
 # c) unwanted contact: P(first contact followed within 72 h by a block or report) per recipient band.
 FIRST_CONTACT_PROBABILITY_BY_BAND = np.array([0.01, 0.03, 0.04, 0.05, 0.04, 0.03, 0.03])
