@@ -9,6 +9,8 @@ every determined value checked against the restricted truth.
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,7 @@ import pandas as pd
 import pytest
 
 from tsw import privacy
+from tsw.dbt_runner import run_dbt
 from tsw.paths import REFERENCE_SEEDS_DIR
 
 AGES = ["under_13", "13_15", "18_24"]
@@ -159,16 +162,35 @@ def test_exact_links_hold_in_the_restricted_truth(demo_db):
         assert (joined[part] == joined["numerator_source"]).all(), (metric, part, link)
 
 
-def test_demo_release_leaks_no_suppressed_cell(demo_db):
+def test_without_linked_suppression_the_demo_leaks(demo_db):
+    """The default build (var linked_suppression off) has the leaks the review found:
+    the audit sees them (this is what the opt-in linked suppression removes)."""
     audit, leaks = _audit_build(demo_db)
-    assert len(audit) > 1000  # the demo suppresses many cells: the audit has work to do
-    assert leaks.empty, leaks.groupby(["metric_name", "part"]).size().to_string()
+    assert len(audit) > 1000
+    assert len(leaks) > 0
+    assert {"active_users", "reports_per_10k_active_users"} & set(leaks["metric_name"])
 
 
-def test_landing_build_leaks_no_suppressed_cell(landing_build):
+def test_linked_suppression_leaves_no_recoverable_cell(landing_build, tmp_path):
+    """With linked suppression on, a reader of metrics_daily recovers no suppressed
+    non-zero part; the number of extra cells it costs is measured."""
     config, _ = landing_build
-    audit, leaks = _audit_build(Path(config.db_path))
-    assert leaks.empty, leaks.groupby(["metric_name", "part"]).size().to_string()
+    copy = tmp_path / "linked.duckdb"
+    shutil.copy(config.db_path, copy)
+    linked = dataclasses.replace(
+        config, db_path=copy, target_path=tmp_path / "target",
+        extra_vars={**config.extra_vars, "linked_suppression": True},
+    )
+    run_dbt(["run", "--select", "int_metric_linked_suppression__daily", "metrics_daily"], linked, stream=False)
+    before, leaks_before = _audit_build(Path(config.db_path))
+    after, leaks_after = _audit_build(copy)
+    assert len(leaks_before) > 0  # the small landing build leaks without it
+    assert leaks_after.empty, leaks_after.groupby(["metric_name", "part"]).size().to_string()
+    with duckdb.connect(str(copy), read_only=True) as con:
+        added = con.execute("select count(*) from int_metric_linked_suppression__daily").fetchone()[0]
+        suppressed = con.execute("select count_if(is_suppressed) from metrics_daily").fetchone()[0]
+    assert 0 < added < suppressed
+    print(f"linked suppression: {added} extra cells of {suppressed} suppressed")
 
 
 def test_reference_seeds_describe_every_registry_column():

@@ -16,26 +16,28 @@ suppressed as (
 
 ),
 
-linked as (
-
-    select * from {{ ref('int_metric_linked_suppression__daily') }}
-
-),
-
 protected as (
 
-    select
-        suppressed.* replace (
-            suppressed.is_suppressed or coalesce(linked.is_linked_suppression, false) as is_suppressed
-        )
-    from suppressed
-    left join linked
-        on
-            suppressed.metric_date = linked.metric_date
-            and suppressed.metric_name = linked.metric_name
-            {%- for column in segment_columns() %}
-                and suppressed.{{ column }} = linked.{{ column }}
-            {%- endfor %}
+    {%- if var('linked_suppression') | as_bool %}
+
+        select
+            suppressed.* replace (
+                suppressed.is_suppressed or coalesce(linked.is_linked_suppression, false) as is_suppressed
+            )
+        from suppressed
+        left join {{ ref('int_metric_linked_suppression__daily') }} as linked
+            on
+                suppressed.metric_date = linked.metric_date
+                and suppressed.metric_name = linked.metric_name
+                {%- for column in segment_columns() %}
+                    and suppressed.{{ column }} = linked.{{ column }}
+                {%- endfor %}
+
+    {%- else %}
+
+        select * from suppressed
+
+    {%- endif %}
 
 ),
 
