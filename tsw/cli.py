@@ -25,6 +25,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("docs", "tsw.docs_site", "Generate the dbt docs site (models, columns, lineage, exposures) and serve it on localhost."),
     ("dsa-report", "tsw.dsa_report", "Write the EU DSA transparency export (one CSV per section) and a summary for a reporting period."),
     ("readout", "tsw.readout", "Write a per-intervention HTML readout (effects, event study, pre-trend, placebo) from a database."),
+    ("privacy-audit", "tsw.privacy_audit", "Check that no suppressed cell of a release can be recovered by differencing published cells."),
 ]
 
 

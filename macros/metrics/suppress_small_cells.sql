@@ -12,11 +12,16 @@
     cell, so the passes repeat until none adds a cell. Only groups holding a small cell
     are examined.
 
-    Returns a query: every row of `relation` with is_suppressed (nothing is nulled here;
-    the caller nulls what it publishes).
+    Returns a query: every row of `relation` with is_suppressed and can_be_suppressed
+    (nothing is nulled here; the caller nulls what it publishes). metrics_daily and
+    metrics_periodic then add linked suppression across groupings and metrics
+    (int_metric_linked_suppression__*, tsw/privacy.py, docs/privacy.md).
 -#}
 
 {% macro suppress_small_cells(relation, group_key, sibling_columns, cell_key, applies='true') -%}
+    {%- set suppressible -%}
+        coalesce(({{ applies }}) and sample_size > 0, false)
+    {%- endset %}
     {%- set carried = ['review_group_id'] + sibling_columns + ['sample_size', 'can_be_suppressed'] %}
     with
 
@@ -33,7 +38,7 @@
                 and sample_size < {{ var('small_cell_threshold') }},
                 false
             ) as is_small_cell,
-            coalesce(({{ applies }}) and sample_size > 0, false) as can_be_suppressed
+            {{ suppressible }} as can_be_suppressed
         from {{ relation }}
 
     ),
@@ -165,7 +170,9 @@
 
         select
             {{ relation }}.*,
-            coalesce(final_suppression.is_suppressed, false) as is_suppressed
+            coalesce(final_suppression.is_suppressed, false) as is_suppressed,
+            -- a non-empty cell the rule covers: what linked suppression may hide as well
+            {{ suppressible }} as can_be_suppressed
         from {{ relation }}
         left join final_suppression
             on

@@ -2,30 +2,42 @@
     The published metrics table (metrics.md, "Published interface"): every daily grid
     cell, with small cells of user-based metrics (suppression_rule = small_cell) and
     their complementary cells suppressed within one metric, day and grouping (macro
-    suppress_small_cells). A suppressed cell's sample_size is nulled too: for counts it
-    is the value itself.
+    suppress_small_cells, in int_metric_suppression__daily), and the cells that keep
+    them unrecoverable across groupings and metrics (int_metric_linked_suppression__daily,
+    docs/privacy.md). A suppressed cell's sample_size is nulled too: for counts it is
+    the value itself.
 -#}
 
 with
 
-unsuppressed as (
+suppressed as (
 
-    select
-        *,
-        {{ sibling_segment_values() }}
-    from {{ ref('fct_metrics_daily_unsuppressed') }}
+    select * from {{ ref('int_metric_suppression__daily') }}
 
 ),
 
-suppressed as (
+protected as (
 
-    {{ suppress_small_cells(
-        'unsuppressed',
-        group_key=['metric_name', 'metric_date', 'grouping_name'],
-        sibling_columns=['segment_value_1', 'segment_value_2'],
-        cell_key=['metric_name', 'metric_date'] + segment_columns(),
-        applies="suppression_rule = 'small_cell'",
-    ) }}
+    {%- if var('linked_suppression') | as_bool %}
+
+        select
+            suppressed.* replace (
+                suppressed.is_suppressed or coalesce(linked.is_linked_suppression, false) as is_suppressed
+            )
+        from suppressed
+        left join {{ ref('int_metric_linked_suppression__daily') }} as linked
+            on
+                suppressed.metric_date = linked.metric_date
+                and suppressed.metric_name = linked.metric_name
+                {%- for column in segment_columns() %}
+                    and suppressed.{{ column }} = linked.{{ column }}
+                {%- endfor %}
+
+    {%- else %}
+
+        select * from suppressed
+
+    {%- endif %}
 
 ),
 
@@ -33,7 +45,7 @@ published as (
 
     select
         {{ metric_published_columns(['metric_date']) }}
-    from suppressed
+    from protected
 
 )
 

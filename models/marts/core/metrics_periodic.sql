@@ -3,32 +3,43 @@
     grains week (ISO week, Monday to Sunday), month, quarter and half_year, recomputed by
     the metric units from the underlying rows (never from daily rates), zero-filled on
     int_metric_period_grid and suppressed like metrics_daily within one metric, period
-    and grouping (macro suppress_small_cells). metric_date is the period's first day;
-    is_final when the period's last day is final; is_partial_period when the period
+    and grouping (macro suppress_small_cells, in int_metric_suppression__periodic)
+    and across groupings and metrics (int_metric_linked_suppression__periodic).
+    metric_date is the period's first day; is_final when the period's last day is final; is_partial_period when the period
     starts before the data's first day or ends after the as-of date.
 -#}
 
 with
 
-unsuppressed as (
+suppressed as (
 
-    select
-        *,
-        period_start as metric_date,
-        {{ sibling_segment_values() }}
-    from {{ ref('fct_metrics_periodic_unsuppressed') }}
+    select * from {{ ref('int_metric_suppression__periodic') }}
 
 ),
 
-suppressed as (
+protected as (
 
-    {{ suppress_small_cells(
-        'unsuppressed',
-        group_key=['metric_name', 'period_grain', 'period_start', 'grouping_name'],
-        sibling_columns=['segment_value_1', 'segment_value_2'],
-        cell_key=['metric_name', 'period_grain', 'period_start'] + segment_columns(),
-        applies="suppression_rule = 'small_cell'",
-    ) }}
+    {%- if var('linked_suppression') | as_bool %}
+
+        select
+            suppressed.* replace (
+                suppressed.is_suppressed or coalesce(linked.is_linked_suppression, false) as is_suppressed
+            )
+        from suppressed
+        left join {{ ref('int_metric_linked_suppression__periodic') }} as linked
+            on
+                suppressed.period_grain = linked.period_grain
+                and suppressed.period_start = linked.period_start
+                and suppressed.metric_name = linked.metric_name
+                {%- for column in segment_columns() %}
+                    and suppressed.{{ column }} = linked.{{ column }}
+                {%- endfor %}
+
+    {%- else %}
+
+        select * from suppressed
+
+    {%- endif %}
 
 ),
 
@@ -38,7 +49,7 @@ published as (
         cast(period_grain as varchar) as period_grain,
         {{ metric_published_columns(['period_start', 'period_end', 'metric_date']) }},
         cast(is_partial_period as boolean) as is_partial_period
-    from suppressed
+    from protected
 
 )
 

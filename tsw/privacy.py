@@ -1,0 +1,416 @@
+"""Differencing protection for published metric tables: an audit and the suppression that passes it.
+
+Small-cell suppression nulls a cell; complementary suppression hides a second cell in
+its sibling set so the first cannot be recovered by subtracting from the set's total.
+Inside one grouping that is enough, but a reader holds every grouping of a metric-day
+and every metric at once: `age_band x plan` cells, the `plan` row and the `age_band` row
+are linked, and metrics share quantities (a per-10k denominator *is* an `active_users`
+cell, the minors' per-1k denominator is a sum of minor bands' active users, a rate's
+category rows share the cell's denominator). A reader who writes all of those relations
+down can solve a linear system for a suppressed cell.
+
+This module writes the system down the way such a reader would and answers, for every
+suppressed part (numerator, denominator, sample size) of every suppressed cell, whether
+the published cells determine it:
+
+* **Quantities.** Each published part is a linear function of an underlying additive
+  quantity (`QUANTITY_LINKS`): e.g. `reports_per_10k_active_users.denominator` and
+  `active_users.numerator` are the same quantity `active_users`, the denominator ignoring
+  `surface`. Parts not listed are quantities of their own (`<metric>.<part>`).
+* **Basis.** A quantity over segment columns {age_band, X1..Xk} is represented by its
+  two-way tables age_band x Xi (the finest cells any grouping publishes), tied together by
+  equal age_band margins; without age_band, by one vector per column with equal totals.
+  Every published cell is a sum over that basis (an `all` value sums over the metric's own
+  values of the column: for minor-only metrics `all` ages means the minor bands).
+  Columns along which a quantity is not additive (`active_users` over `surface`: a user
+  active on two surfaces counts once in `all`) split it into a `surface = all` quantity
+  and a per-surface one.
+* **Determined.** A suppressed part is determined when its functional lies in the row
+  space of the published parts and the margin constraints (numerically: its residual
+  after projection onto that space is ~0). `recoverable` additionally requires that the
+  recovered value equals the restricted truth and is non-zero: that is a real leak.
+
+`protect()` is the suppression that passes the audit: starting from the small-cell and
+complementary flags, it repeatedly finds determined non-zero suppressed parts and
+suppresses, for each, the smallest suppressible published cell that takes part in
+recovering it, until nothing is determined (or no suppressible cell is left, which is
+reported). The audit treats every link as exact (conservative): a link between metrics
+with different maturities may differ by late rows, and is protected all the same.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+SEGMENT_COLUMNS: tuple[str, ...] = ("age_band", "region", "plan", "surface", "policy_category", "feature")
+PARTS: tuple[str, ...] = ("numerator", "denominator", "sample_size")
+TOLERANCE = 1e-7
+
+
+@dataclass(frozen=True)
+class Link:
+    """A metric part that is (a slice of) a shared quantity.
+
+    `exact` says the two are equal by definition (same rows, same maturity); a link
+    between metrics of different maturities differs only by rows ingested between the
+    two finalization instants and is protected all the same (a reader can guess it).
+    """
+
+    quantity: str
+    ignores: tuple[str, ...] = ()  # the part has the quantity's value whatever these columns say
+    exact: bool = True
+
+
+# Parts that are the same quantity as another metric's part. A part not listed is a
+# quantity of its own, additive over the metric's segment columns, except that a count's
+# sample_size is its numerator and a rate's sample_size is its denominator (see
+# `quantity_link`).
+QUANTITY_LINKS: dict[tuple[str, str], Link] = {
+    ("active_users", "numerator"): Link("active_users"),
+    ("impressions", "numerator"): Link("impressions"),
+    ("reports_per_10k_active_users", "denominator"): Link("active_users", ("surface",)),
+    ("stranger_adult_to_minor_contacts_per_1k", "denominator"): Link("active_users"),
+    ("stranger_adult_to_minor_contacts_per_1k_unknown_sender", "denominator"): Link("active_users"),
+    ("actioned_content_view_rate", "denominator"): Link("impressions", exact=False),
+    ("minor_age_restricted_exposure_rate", "denominator"): Link("impressions"),
+    ("reports_per_10k_active_users", "numerator"): Link("user_reports"),
+    ("report_action_rate", "denominator"): Link("user_reports", exact=False),
+    ("first_contact_messages", "numerator"): Link("first_contact_messages"),
+    ("unwanted_contact_rate", "denominator"): Link("first_contact_messages", exact=False),
+    # Weighted prevalence: every policy_category row shares the cell's labels.
+    ("violating_view_rate", "denominator"): Link("violating_view_rate.denominator", ("policy_category",)),
+    ("violating_view_rate", "sample_size"): Link("violating_view_rate.sample_size", ("policy_category",)),
+}
+
+# At a period grain, distinct users are counted once per period, but per-10k / per-1k
+# denominators are summed daily active users (user-days, docs/metric_units.md): a
+# quantity of their own, shared by those denominators, not the period's active_users.
+PERIOD_LINKS: dict[tuple[str, str], Link] = {
+    ("reports_per_10k_active_users", "denominator"): Link("active_user_days", ("surface",)),
+    ("stranger_adult_to_minor_contacts_per_1k", "denominator"): Link("active_user_days"),
+    ("stranger_adult_to_minor_contacts_per_1k_unknown_sender", "denominator"): Link("active_user_days"),
+}
+
+# Quantities that are not additive along a column: counted once in `all`.
+NON_ADDITIVE: dict[str, tuple[str, ...]] = {"active_users": ("surface",)}
+
+
+def quantity_link(metric: str, part: str, unit: str, period: bool = False) -> Link:
+    """The quantity a metric part measures (the links, then the unit's default)."""
+    if period and (metric, part) in PERIOD_LINKS:
+        return PERIOD_LINKS[(metric, part)]
+    if (metric, part) in QUANTITY_LINKS:
+        return QUANTITY_LINKS[(metric, part)]
+    if part == "sample_size" and unit == "count":
+        return quantity_link(metric, "numerator", unit, period)
+    if part == "sample_size" and unit in ("proportion", "per_10k", "per_1k"):
+        return quantity_link(metric, "denominator", unit, period)
+    return Link(f"{metric}.{part}")
+
+
+@dataclass
+class MetricShape:
+    """What a reader knows of a metric: its segment columns and each column's values."""
+
+    name: str
+    columns: tuple[str, ...]
+    values: dict[str, tuple[str, ...]]
+    parts: tuple[str, ...]
+    unit: str = "count"
+
+
+def metric_shapes(registry: pd.DataFrame, segment_values: pd.DataFrame, age_bands: pd.DataFrame) -> dict[str, MetricShape]:
+    """Metric shapes from the registry and the reference seeds (the grid's rules)."""
+    minor_bands = set(age_bands.loc[age_bands["is_minor"].astype(str).str.lower() == "true", "age_band"])
+    values_by_column = {
+        column: tuple(group.sort_values("sort_order")["segment_value"])
+        for column, group in segment_values.groupby("segment_column")
+    }
+    shapes: dict[str, MetricShape] = {}
+    for row in registry.itertuples():
+        columns = tuple(str(row.segment_columns).split("|"))
+        minor_only = str(row.is_minor_only).lower() == "true"
+        values = {}
+        for column in columns:
+            column_values = values_by_column[column]
+            if column == "age_band" and minor_only:
+                column_values = tuple(v for v in column_values if v in minor_bands)
+            values[column] = column_values
+        unit = row.unit
+        if unit == "count":
+            parts = ("numerator", "sample_size")
+        elif unit in ("proportion", "per_10k", "per_1k"):
+            parts = ("numerator", "denominator", "sample_size")
+        else:
+            parts = ("sample_size",)
+        shapes[row.metric_name] = MetricShape(row.metric_name, columns, values, parts, unit)
+    return shapes
+
+
+def _quantity_of(
+    metric: str, part: str, unit: str, cell: dict[str, str], period: bool = False
+) -> tuple[str, Link, tuple[str, ...]]:
+    """The quantity a part measures, the columns it ignores, and the columns it keeps only.
+
+    A quantity that is not additive along a column (active_users over surface) is two
+    quantities: its `all` cells, and its per-value cells, which are additive only across
+    age_band (one age band per user-day) and so keep only age_band and that column.
+    """
+    link = quantity_link(metric, part, unit, period)
+    for column in NON_ADDITIVE.get(link.quantity, ()):
+        if column in link.ignores or cell.get(column, "all") == "all":
+            return f"{link.quantity}|{column}=all", Link(link.quantity, tuple({*link.ignores, column})), ()
+        return f"{link.quantity}|by_{column}", link, ("age_band", column)
+    return link.quantity, link, ()
+
+
+@dataclass
+class _System:
+    """One quantity on one day (or period): its basis and the observations of it."""
+
+    columns: tuple[str, ...]
+    values: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    observations: list[tuple[int, str, dict[str, frozenset[str]]]] = field(default_factory=list)
+
+
+def _cell_sets(
+    shape: MetricShape, cell: dict[str, str], ignores: tuple[str, ...], keeps: tuple[str, ...] = ()
+) -> dict[str, frozenset[str]]:
+    sets = {}
+    for column in shape.columns:
+        if column in ignores or (keeps and column not in keeps):
+            continue
+        value = cell[column]
+        sets[column] = frozenset(shape.values[column]) if value == "all" else frozenset([value])
+    return sets
+
+
+def _basis(system: _System) -> tuple[dict, list[np.ndarray]]:
+    """Index of basis cells and the margin constraints for one quantity."""
+    columns = list(system.columns)
+    index: dict = {}
+    constraints: list[dict] = []
+    if "age_band" in columns and len(columns) > 1:
+        ages = sorted(system.values["age_band"])
+        others = [c for c in columns if c != "age_band"]
+        for other in others:
+            for age in ages:
+                for value in sorted(system.values[other]):
+                    index[(other, age, value)] = len(index)
+        first = others[0]
+        for other in others[1:]:
+            for age in ages:
+                constraints.append(
+                    {**{(first, age, v): 1.0 for v in system.values[first]},
+                     **{(other, age, v): -1.0 for v in system.values[other]}}
+                )
+    elif columns:
+        for column in columns:
+            for value in sorted(system.values[column]):
+                index[(column, None, value)] = len(index)
+        first = columns[0]
+        for column in columns[1:]:
+            constraints.append(
+                {**{(first, None, v): 1.0 for v in system.values[first]},
+                 **{(column, None, v): -1.0 for v in system.values[column]}}
+            )
+    else:
+        index[("total", None, None)] = 0
+    rows = []
+    for constraint in constraints:
+        row = np.zeros(len(index))
+        for key, coefficient in constraint.items():
+            row[index[key]] += coefficient
+        rows.append(row)
+    return index, rows
+
+
+def _functional(system: _System, index: dict, sets: dict[str, frozenset[str]]) -> np.ndarray:
+    row = np.zeros(len(index))
+    columns = list(system.columns)
+    if not columns:
+        row[0] = 1.0
+        return row
+    specified = [c for c in columns if c in sets and len(sets[c]) == 1 and len(system.values[c]) > 1]
+    if "age_band" in columns and len(columns) > 1:
+        others = [c for c in columns if c != "age_band"]
+        ages = sets.get("age_band", frozenset(system.values["age_band"]))
+        other = next((c for c in specified if c != "age_band"), others[0])
+        other_values = sets.get(other, frozenset(system.values[other]))
+        for age in ages:
+            for value in other_values:
+                row[index[(other, age, value)]] = 1.0
+    else:
+        column = specified[0] if specified else columns[0]
+        for value in sets.get(column, frozenset(system.values[column])):
+            row[index[(column, None, value)]] = 1.0
+    return row
+
+
+def _systems_for(day_cells: pd.DataFrame, shapes: dict[str, MetricShape]) -> dict[str, _System]:
+    period = "period_grain" in day_cells.columns and (day_cells["period_grain"] != "day").any()
+    """Every quantity observed on one day, with each observation's value sets."""
+    observations: dict[str, list[tuple[int, str, dict[str, frozenset[str]]]]] = defaultdict(list)
+    records = day_cells.to_dict("records")
+    for position, record in enumerate(records):
+        shape = shapes.get(record["metric_name"])
+        if shape is None:
+            continue
+        cell = {c: record[c] for c in SEGMENT_COLUMNS}
+        for part in shape.parts:
+            quantity, link, keeps = _quantity_of(shape.name, part, shape.unit, cell, period)
+            observations[quantity].append((position, part, _cell_sets(shape, cell, link.ignores, keeps)))
+    systems: dict[str, _System] = {}
+    for quantity, quantity_observations in observations.items():
+        columns = sorted({c for _, _, sets in quantity_observations for c in sets}, key=SEGMENT_COLUMNS.index)
+        system = _System(columns=tuple(columns))
+        for _, _, sets in quantity_observations:
+            for column, value_set in sets.items():
+                system.values[column].update(value_set)
+        for position, part, sets in quantity_observations:
+            # A part over fewer columns than its quantity (a per-1k denominator over
+            # age_band x region of active users kept by plan too) is the quantity's `all`
+            # over the missing columns.
+            full = {c: sets.get(c, frozenset(system.values[c])) for c in columns}
+            system.observations.append((position, part, full))
+        systems[quantity] = system
+    return systems
+
+
+def _group_audit(records: list[dict], systems: dict[str, _System], suppressed: np.ndarray):
+    """Yield (quantity, position, part, is_determined, recovered, known cell positions used)."""
+    for quantity, system in systems.items():
+        unknown = [(p, part, sets) for p, part, sets in system.observations if suppressed[p]]
+        if not unknown:
+            continue
+        index, constraint_rows = _basis(system)
+        rows: dict[bytes, tuple[np.ndarray, float, int | None]] = {}
+        for row in constraint_rows:
+            rows[row.tobytes()] = (row, 0.0, None)
+        for position, part, sets in system.observations:
+            value = records[position].get(part)
+            if suppressed[position] or value is None or pd.isna(value):
+                continue
+            functional = _functional(system, index, sets)
+            rows.setdefault(functional.tobytes(), (functional, float(value), position))
+        targets = np.array([_functional(system, index, sets) for _, _, sets in unknown]).T
+        if not rows:
+            for position, part, _ in unknown:
+                yield quantity, position, part, False, None, ()
+            continue
+        known = np.array([r[0] for r in rows.values()])
+        values = np.array([r[1] for r in rows.values()])
+        positions = [r[2] for r in rows.values()]
+        # Express each target as a combination of the known rows: it is determined when the
+        # combination reproduces it exactly.
+        coefficients, *_ = np.linalg.lstsq(known.T, targets, rcond=None)
+        residuals = np.linalg.norm(known.T @ coefficients - targets, axis=0)
+        for j, (position, part, _) in enumerate(unknown):
+            if residuals[j] >= 1e-6:
+                yield quantity, position, part, False, None, ()
+                continue
+            used = tuple(positions[i] for i in np.flatnonzero(np.abs(coefficients[:, j]) > 1e-9) if positions[i] is not None)
+            yield quantity, position, part, True, float(coefficients[:, j] @ values), used
+
+
+def determined_parts(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: list[str]) -> pd.DataFrame:
+    """Every suppressed part of `cells` with whether the published parts determine it.
+
+    `cells` has the published columns (metric_name, segment columns, numerator,
+    denominator, sample_size, is_suppressed) plus `group_keys` (the day, or grain and
+    period); a suppressed cell's parts are unknown, an unsuppressed cell's parts known.
+    Optional `true_<part>` columns (restricted truth) give each recovered value's check.
+    """
+    rows: list[dict] = []
+    with threadpool_limits(limits=1):  # small matrices: threads only contend
+        _collect_audit(cells, shapes, group_keys, rows)
+    columns = [*group_keys, "metric_name", *SEGMENT_COLUMNS, "part", "quantity", "is_determined", "recovered", "truth"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _collect_audit(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: list[str], rows: list[dict]) -> None:
+    for key, group in cells.groupby(group_keys, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        records = group.to_dict("records")
+        suppressed = group["is_suppressed"].to_numpy(dtype=bool)
+        for quantity, position, part, is_determined, recovered, _ in _group_audit(
+            records, _systems_for(group, shapes), suppressed
+        ):
+            record = records[position]
+            rows.append({
+                **dict(zip(group_keys, key)),
+                "metric_name": record["metric_name"],
+                **{c: record[c] for c in SEGMENT_COLUMNS},
+                "part": part,
+                "quantity": quantity,
+                "is_determined": is_determined,
+                "recovered": recovered,
+                "truth": record.get(f"true_{part}"),
+            })
+
+
+def _is_leak(recovered: float | None, truth) -> bool:
+    if recovered is None or truth is None or pd.isna(truth):
+        return False
+    truth = float(truth)
+    return truth != 0 and abs(recovered - truth) <= 1e-6 * max(1.0, abs(truth))
+
+
+def recoverable(audit: pd.DataFrame) -> pd.DataFrame:
+    """The determined parts whose recovered value is the non-zero truth: real leaks."""
+    if audit.empty:
+        return audit
+    mask = [bool(d) and _is_leak(r, t) for d, r, t in zip(audit["is_determined"], audit["recovered"], audit["truth"])]
+    return audit[np.array(mask, dtype=bool)]
+
+
+def protect(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: list[str]) -> pd.DataFrame:
+    """Extend `is_suppressed` until no suppressed non-zero part is recoverable.
+
+    `cells` carries the *unsuppressed* parts (numerator, denominator, sample_size: the
+    restricted truth), `is_suppressed` (small-cell and complementary flags) and
+    `can_be_suppressed` (small-cell metric, non-empty cell). Returns `cells` with
+    `is_suppressed` extended and `is_linked_suppression` marking the cells this added;
+    `unprotectable` (bool) marks suppressed cells no suppressible cell could hide.
+    """
+    out = []
+    with threadpool_limits(limits=1):  # small matrices: threads only contend
+        for _, group in cells.groupby(group_keys, sort=False, dropna=False):
+            out.append(_protect_group(group.copy(), shapes))
+    if not out:
+        return cells.assign(is_linked_suppression=False, unprotectable=False)
+    return pd.concat(out, ignore_index=True)
+
+
+def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.DataFrame:
+    records = group.to_dict("records")
+    systems = _systems_for(group, shapes)
+    suppressed = group["is_suppressed"].to_numpy(dtype=bool).copy()
+    original = suppressed.copy()
+    suppressible = group["can_be_suppressed"].to_numpy(dtype=bool)
+    sizes = group["sample_size"].fillna(0).to_numpy(dtype=float)
+    unprotectable = np.zeros(len(group), dtype=bool)
+    while True:
+        # Each pass hides, for every leak, the smallest suppressible published cell its
+        # recovery uses; passes repeat until no suppressed non-zero part is determined.
+        additions: set[int] = set()
+        for _, position, part, is_determined, recovered, used in _group_audit(records, systems, suppressed):
+            if not is_determined or not _is_leak(recovered, records[position].get(part)):
+                continue
+            choices = [p for p in used if suppressible[p] and not suppressed[p]]
+            if not choices:
+                unprotectable[position] = True
+                continue
+            additions.add(min(choices, key=lambda p: (sizes[p], p)))
+        if not additions:
+            break
+        suppressed[list(additions)] = True
+    group["is_suppressed"] = suppressed
+    group["is_linked_suppression"] = suppressed & ~original
+    group["unprotectable"] = unprotectable
+    return group
