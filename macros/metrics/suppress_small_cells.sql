@@ -217,3 +217,27 @@
     cast(is_suppressed as boolean) as is_suppressed,
     cast(as_of_date as date) as as_of_date
 {%- endmacro %}
+
+{% macro with_linked_suppression(relation, linked_model, date_key) -%}
+    {#-
+        `relation`'s rows with the cells of `linked_model` (the linked suppression that
+        stops differencing across groupings and metrics, docs/privacy.md) suppressed too,
+        when var('linked_suppression') is on; else `relation` as it is. date_key: the
+        columns that name a day or period besides the cell (metric_date, or period_grain
+        and period_start).
+    -#}
+    {%- if var('linked_suppression') | as_bool %}
+        select
+            {{ relation }}.* replace (
+                {{ relation }}.is_suppressed or coalesce(linked.is_linked_suppression, false) as is_suppressed
+            )
+        from {{ relation }}
+        left join {{ ref(linked_model) }} as linked
+            on
+                {%- for column in date_key + ['metric_name'] + segment_columns() %}
+                    {{ relation }}.{{ column }} = linked.{{ column }}{{ " and" if not loop.last }}
+                {%- endfor %}
+    {%- else %}
+        select * from {{ relation }}
+    {%- endif %}
+{%- endmacro %}

@@ -18,26 +18,7 @@ suppressed as (
 
 protected as (
 
-    {%- if var('linked_suppression') | as_bool %}
-
-        select
-            suppressed.* replace (
-                suppressed.is_suppressed or coalesce(linked.is_linked_suppression, false) as is_suppressed
-            )
-        from suppressed
-        left join {{ ref('int_metric_linked_suppression__daily') }} as linked
-            on
-                suppressed.metric_date = linked.metric_date
-                and suppressed.metric_name = linked.metric_name
-                {%- for column in segment_columns() %}
-                    and suppressed.{{ column }} = linked.{{ column }}
-                {%- endfor %}
-
-    {%- else %}
-
-        select * from suppressed
-
-    {%- endif %}
+    {{ with_linked_suppression('suppressed', 'int_metric_linked_suppression__daily', ['metric_date']) }}
 
 ),
 

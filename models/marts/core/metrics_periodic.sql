@@ -19,27 +19,7 @@ suppressed as (
 
 protected as (
 
-    {%- if var('linked_suppression') | as_bool %}
-
-        select
-            suppressed.* replace (
-                suppressed.is_suppressed or coalesce(linked.is_linked_suppression, false) as is_suppressed
-            )
-        from suppressed
-        left join {{ ref('int_metric_linked_suppression__periodic') }} as linked
-            on
-                suppressed.period_grain = linked.period_grain
-                and suppressed.period_start = linked.period_start
-                and suppressed.metric_name = linked.metric_name
-                {%- for column in segment_columns() %}
-                    and suppressed.{{ column }} = linked.{{ column }}
-                {%- endfor %}
-
-    {%- else %}
-
-        select * from suppressed
-
-    {%- endif %}
+    {{ with_linked_suppression('suppressed', 'int_metric_linked_suppression__periodic', ['period_grain', 'period_start']) }}
 
 ),
 
