@@ -19,7 +19,9 @@ suppressed as (
 
 protected as (
 
-    {{ with_linked_suppression('suppressed', 'int_metric_linked_suppression__periodic', ['period_grain', 'period_start']) }}
+    {{ with_linked_suppression(
+        'suppressed', 'int_metric_linked_suppression__periodic', ['period_grain', 'period_start']
+    ) }}
 
 ),
 
