@@ -32,6 +32,9 @@ def generate(warehouse: Path, site_dir: Path, *, stream: bool = True) -> Path:
         if work_db.exists():
             shutil.copyfile(work_db, catalog_db)
         config = BuildConfig(db_path=catalog_db, target_path=site_dir)
+        # Metric units read the registry seed while they compile: load the reference seeds
+        # (small) into the catalog copy first, so the site builds without a warehouse too.
+        run_dbt(["seed", "--select", "tag:reference"], config, stream=stream)
         run_dbt(["docs", "generate", "--static"], config, stream=stream)
     return site_dir / "index.html"
 
