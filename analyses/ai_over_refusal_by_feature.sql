@@ -1,9 +1,9 @@
--- Does the model refuse harmless requests? Monthly over-refusal per feature from the
--- metric unit (recomputed from the month's benign-probe outputs).
+-- Does the model refuse harmless requests? Monthly over-refusal per feature, as
+-- published in metrics_periodic (recomputed from the month's benign-probe outputs).
 with
 
-over_refusal as (
-    select * from {{ ref('metric__ai_over_refusal_rate') }}
+metrics_periodic as (
+    select * from {{ ref('metrics_periodic') }}
 )
 
 select
@@ -11,7 +11,16 @@ select
     feature,
     numerator as refused_outputs,
     denominator as benign_outputs,
-    numerator / nullif(denominator, 0) as over_refusal_rate
-from over_refusal
-where period_grain = 'month'
+    value as over_refusal_rate,
+    ci_lower,
+    ci_upper,
+    is_final
+from metrics_periodic
+where
+    metric_name = 'ai_over_refusal_rate'
+    and period_grain = 'month'
+    and feature <> 'all'
+    and age_band = 'all'
+    and region = 'all'
+    and plan = 'all'
 order by month_start, feature

@@ -1,7 +1,7 @@
 -- The share of final, non-empty minor age-band cells of small-cell metrics that are
 -- published (not suppressed), by grain: day (metrics_daily) and whole periods
--- (metrics_periodic). Reads the restricted facts for sample_size: run it in the working
--- database, not the serving one. docs/metrics.md reports it for a 50k-user build.
+-- (metrics_periodic), from the published tables alone (it runs on the serving release).
+-- docs/metrics.md reports it for a 50k-user build.
 with
 
 minor_bands as (
@@ -11,49 +11,43 @@ minor_bands as (
 
 ),
 
+small_cell_metrics as (
+
+    select metric_name from {{ ref('dim_metrics') }}
+    where suppression_rule = 'small_cell'
+
+),
+
+-- A suppressed cell is never empty (zero cells are published), so the published table
+-- alone tells non-empty cells: suppressed, or a sample size above 0.
 daily_cells as (
 
     select
         'day' as grain,
-        published.metric_name,
-        published.is_suppressed,
-        unsuppressed.sample_size
-    from {{ ref('metrics_daily') }} as published
-    inner join {{ ref('fct_metrics_daily_unsuppressed') }} as unsuppressed
-        on
-            published.metric_name = unsuppressed.metric_name
-            and published.metric_date = unsuppressed.metric_date
-            {%- for column in segment_columns() %}
-                and published.{{ column }} = unsuppressed.{{ column }}
-            {%- endfor %}
+        metric_name,
+        is_suppressed,
+        is_suppressed or sample_size > 0 as is_non_empty
+    from {{ ref('metrics_daily') }}
     where
-        unsuppressed.suppression_rule = 'small_cell'
-        and published.is_final
-        and published.age_band in (select minor_bands.age_band from minor_bands)
+        is_final
+        and metric_name in (select small_cell_metrics.metric_name from small_cell_metrics)
+        and age_band in (select minor_bands.age_band from minor_bands)
 
 ),
 
 period_cells as (
 
     select
-        published.period_grain as grain,
-        published.metric_name,
-        published.is_suppressed,
-        unsuppressed.sample_size
-    from {{ ref('metrics_periodic') }} as published
-    inner join {{ ref('fct_metrics_periodic_unsuppressed') }} as unsuppressed
-        on
-            published.metric_name = unsuppressed.metric_name
-            and published.period_grain = unsuppressed.period_grain
-            and published.period_start = unsuppressed.period_start
-            {%- for column in segment_columns() %}
-                and published.{{ column }} = unsuppressed.{{ column }}
-            {%- endfor %}
+        period_grain as grain,
+        metric_name,
+        is_suppressed,
+        is_suppressed or sample_size > 0 as is_non_empty
+    from {{ ref('metrics_periodic') }}
     where
-        unsuppressed.suppression_rule = 'small_cell'
-        and published.is_final
-        and not published.is_partial_period
-        and published.age_band in (select minor_bands.age_band from minor_bands)
+        is_final
+        and not is_partial_period
+        and metric_name in (select small_cell_metrics.metric_name from small_cell_metrics)
+        and age_band in (select minor_bands.age_band from minor_bands)
 
 ),
 
@@ -69,8 +63,8 @@ shares as (
 
     select
         grain,
-        count_if(sample_size > 0) as non_empty_cells,
-        count_if(sample_size > 0 and not is_suppressed) / nullif(count_if(sample_size > 0), 0) as publishable_share
+        count_if(is_non_empty) as non_empty_cells,
+        count_if(is_non_empty and not is_suppressed) / nullif(count_if(is_non_empty), 0) as publishable_share
     from cells
     group by grain
 
