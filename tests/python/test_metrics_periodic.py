@@ -165,6 +165,8 @@ def test_period_cells_equal_an_independent_computation(demo_db, sampled_week):
     expected = {**_exposure_expected(demo_db, days), **_enforcement_expected(demo_db, days),
                 **_contact_expected(demo_db, days), "active_users": _active_users_expected(demo_db, days)}
     registry = set(query_df(demo_db, "select metric_name from metric_registry")["metric_name"])
+    # The ai_* metrics' period cells are recomputed from staged judgments in test_ai_metrics.
+    registry = {m for m in registry if not m.startswith("ai_")}
     assert registry <= set(expected), registry - set(expected)
     checked = sum(_assert_cells_match(actual, metric, expected[metric]) for metric in sorted(registry))
     assert checked > 500
