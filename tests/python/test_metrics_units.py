@@ -190,7 +190,7 @@ def test_readme_steps_add_a_published_metric(tmp_path):
     add_throwaway_metric(project)
     assert unit_problems(registry_names(project / "seeds/reference/metric_registry.csv"),
                          unit_declarations(project / "models/metrics"),
-                         listed_units([project / "macros/metrics/metric_units.sql"]),
+                         listed_units([project / path.relative_to(PROJECT_DIR) for path in UNIT_LIST_MACROS]),
                          _unit_sql(project / "models/metrics")) == []
     database = tmp_path / "dry.duckdb"
     _dbt(project, database, "seed")
