@@ -16,7 +16,11 @@ first_day as (
 
     select
         {%- if var('metrics_start_date', none) %}
-        date '{{ var("metrics_start_date") }}' as first_metric_date
+            -- an aggregate: one first day, with or without impressions
+            coalesce(
+                min(date '{{ var("metrics_start_date") }}'),
+                date '{{ var("metrics_start_date") }}'
+            ) as first_metric_date
         {%- else %}
             coalesce(
                 min(cast(occurred_at as date)),
