@@ -16,7 +16,11 @@
 {% macro landing_dir_path() -%}
     {%- set landing_dir = var('landing_dir', '') | string -%}
     {%- if landing_dir | trim == '' -%}
-        {{ exceptions.raise_compiler_error("raw_source is 'landing' but var landing_dir is not set") }}
+        {{ exceptions.raise_compiler_error(
+            "raw_source is 'landing' but var landing_dir is not set: pass the folder that holds"
+            ~ " one sub-folder per raw table (users/, user_profile_versions/, content/, ...),"
+            ~ " with `tsw nightly --landing-dir DIR` or `--vars '{landing_dir: DIR}'`"
+        ) }}
     {%- endif -%}
     {{- return(landing_dir.rstrip('/')) -}}
 {%- endmacro %}

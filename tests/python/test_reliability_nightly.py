@@ -266,7 +266,7 @@ def test_demo_states_its_own_now(monkeypatch, tmp_path):
 
     monkeypatch.setattr(build_demo, "run_nightly", fake_run_nightly)
     with pytest.raises(SystemExit):
-        build_demo.run(build_demo.argparse.Namespace(warehouse=tmp_path, now=None))
+        build_demo.run(build_demo.argparse.Namespace(warehouse=tmp_path, now=None, seeds=True, landing_dir=None))
     assert seen["now"] == seen["as_of"] == build_demo.demo_as_of_date()
 
 
