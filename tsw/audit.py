@@ -20,6 +20,13 @@ reason and id) or `retraction` (a logged final cell that should never have been 
 e.g. after a publication as of a wrong date; the cell is no longer checked until it is
 final again). The latest entry of a cell (by `logged_at`) is the reference, so nobody
 needs to edit the log by hand.
+
+`metrics_periodic` is logged and audited the same way, in the same log files: a period is
+final when its last day is final, and its cell is keyed by (metric_name, period_grain,
+period_start, six segment columns) instead of metric_date. Every log row names its table
+in `published_table` (log files written before periods were logged lack it: they hold
+`metrics_daily` rows only). A database without `metrics_periodic` is audited on
+`metrics_daily` alone.
 """
 
 from __future__ import annotations
@@ -38,6 +45,28 @@ LOG_COLUMNS = (*KEY_COLUMNS, "metric_version", *VALUE_COLUMNS, "as_of_date")
 TRAIL_COLUMNS = ("entry_kind", "restatement_id", "restatement_reason")
 # Sums computed in a different order (incremental vs full build) may differ in the last bits.
 RELATIVE_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class AuditedTable:
+    """A published metrics table whose final rows are logged: its name, cell key and logged columns."""
+
+    name: str
+    key_columns: tuple[str, ...]
+    carried_columns: tuple[str, ...] = ()  # logged and reported, not part of the key
+
+    @property
+    def log_columns(self) -> tuple[str, ...]:
+        return (*self.key_columns, *self.carried_columns, "metric_version", *VALUE_COLUMNS, "as_of_date")
+
+
+DAILY = AuditedTable("metrics_daily", KEY_COLUMNS)
+PERIODIC = AuditedTable(
+    "metrics_periodic",
+    ("metric_name", "period_grain", "period_start", *SEGMENT_COLUMNS),
+    carried_columns=("metric_date", "period_end"),  # metric_date is the period's first day
+)
+AUDITED_TABLES = (DAILY, PERIODIC)
 
 
 @dataclass
@@ -79,38 +108,80 @@ def _trail_expressions(present: set[str]) -> str:
     return ", ".join(expressions)
 
 
-def _latest_logged_sql(log_dir: Path, *, include_retracted: bool = False) -> str:
-    """The latest log entry of every cell (retracted cells left out unless asked for)."""
+def _latest_logged_sql(log_dir: Path, table: AuditedTable = DAILY, *, include_retracted: bool = False) -> str:
+    """The latest log entry of every cell of `table` (retracted cells left out unless asked for)."""
     files = ", ".join(f"'{p}'" for p in _log_files(log_dir))
     source = f"read_parquet([{files}], union_by_name = true)"
     with duckdb.connect() as con:
         present = {row[0] for row in con.execute(f"describe select * from {source}").fetchall()}
-    excluded = [c for c in TRAIL_COLUMNS if c in present]
+    excluded = [c for c in (*TRAIL_COLUMNS, "published_table") if c in present]
     star = f"* exclude ({', '.join(excluded)})" if excluded else "*"
     retracted = "" if include_retracted else "and entry_kind <> 'retraction'"
+    logged_table = "coalesce(published_table, 'metrics_daily')" if "published_table" in present else "'metrics_daily'"
+    if not set(table.log_columns) <= present:  # nothing of this table logged yet
+        return _empty_log_sql(table)
     return f"""
         select * exclude (rn) from (
             select *, row_number() over (
-                partition by {", ".join(KEY_COLUMNS)} order by logged_at desc, as_of_date desc
+                partition by {", ".join(table.key_columns)} order by logged_at desc, as_of_date desc
             ) as rn
-            from (select {star}, {_trail_expressions(present)} from {source})
+            from (
+                select {star}, {_trail_expressions(present)} from {source}
+                where {logged_table} = '{table.name}'
+            )
         ) where rn = 1 {retracted}
     """
 
 
+def _empty_log_sql(table: AuditedTable) -> str:
+    """No logged cell of `table`, with the log's column types."""
+
+    def typed(column: str) -> str:
+        if column in ("metric_date", "period_start", "period_end", "as_of_date"):
+            return "date"
+        return {"metric_version": "integer", "sample_size": "bigint", "is_suppressed": "boolean"}.get(
+            column, "double" if column in VALUE_COLUMNS else "varchar"
+        )
+
+    columns = ", ".join(f"null::{typed(c)} as {c}" for c in (*table.log_columns, *TRAIL_COLUMNS))
+    return f"select {columns}, null::timestamp as logged_at, null::varchar as release_id where false"
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return con.execute("select count(*) from information_schema.tables where table_name = ?", [name]).fetchone()[0] > 0
+
+
+def audited_tables(database: Path) -> tuple[AuditedTable, ...]:
+    """The logged tables `database` holds: metrics_daily always, metrics_periodic when built."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        return tuple(t for t in AUDITED_TABLES if t is DAILY or _has_table(con, t.name))
+
+
 def audit(database: Path, log_dir: Path) -> AuditResult:
-    """Compare the final rows of `database`'s metrics_daily with the published-values log."""
+    """Compare the final rows of `database`'s metrics_daily and metrics_periodic with the published-values log."""
     if not _log_files(log_dir):
         return AuditResult(checked_rows=0)
-    keys = " and ".join(f"c.{k} = l.{k}" for k in KEY_COLUMNS)
+    results = [_audit_table(database, log_dir, table) for table in audited_tables(database)]
+    return AuditResult(
+        checked_rows=sum(r.checked_rows for r in results),
+        violations=[row for r in results for row in r.violations],
+        restatements=[row for r in results for row in r.restatements],
+    )
+
+
+def _audit_table(database: Path, log_dir: Path, table: AuditedTable) -> AuditResult:
+    """Compare the final rows of one table with the latest logged value of each of its cells."""
+    keys = " and ".join(f"c.{k} = l.{k}" for k in table.key_columns)
     changed = " or ".join(f"({_differs(c)})" for c in VALUE_COLUMNS)
+    reported = [k for k in (*table.key_columns, *table.carried_columns) if k not in SEGMENT_COLUMNS]
     with duckdb.connect(str(database), read_only=True) as con:
-        con.execute(f"create temp view logged as {_latest_logged_sql(log_dir)}")
-        con.execute("create temp view current_final as select * from metrics_daily where is_final")
+        con.execute(f"create temp view logged as {_latest_logged_sql(log_dir, table)}")
+        con.execute(f"create temp view current_final as select * from {table.name} where is_final")
         checked = con.execute("select count(*) from logged").fetchone()[0]
         compared = con.execute(
             f"""
-            select l.metric_name, l.metric_date, {", ".join("l." + s for s in SEGMENT_COLUMNS)},
+            select '{table.name}' as table_name, {", ".join("l." + k for k in reported)},
+                {", ".join("l." + s for s in SEGMENT_COLUMNS)},
                 l.metric_version as logged_version, c.metric_version as current_version,
                 l.value as logged_value, c.value as current_value,
                 l.as_of_date as logged_as_of_date,
@@ -122,7 +193,7 @@ def audit(database: Path, log_dir: Path) -> AuditResult:
             from logged as l
             left join current_final as c on {keys}
             where c.metric_name is null or c.metric_version <> l.metric_version or {changed}
-            order by l.metric_name, l.metric_date
+            order by {", ".join("l." + k for k in reported)}
             """
         ).df()
     rows = compared.to_dict("records")
@@ -149,31 +220,20 @@ def append_to_log(database: Path, log_dir: Path, *, release_id: str) -> int:
 
 
 def prepare_log_rows(database: Path, log_dir: Path, *, release_id: str) -> int:
-    """Write the rows a publication of `database` would append to the pending log file; returns their number."""
+    """Write the rows a publication of `database` would append to the pending log file; returns their number.
+
+    One file holds the new final rows of every logged table (metrics_daily, metrics_periodic).
+    """
     log_dir = Path(log_dir)
     log_dir.mkdir(parents=True, exist_ok=True)
     tmp = pending_log_file(log_dir, release_id)
     tmp.unlink(missing_ok=True)
-    published_trail = "'published' as entry_kind, null::varchar as restatement_id, null::varchar as restatement_reason"
-    columns = ", ".join(f"c.{c}" for c in LOG_COLUMNS)
+    tables = audited_tables(database)
     with duckdb.connect(str(database), read_only=True) as con:
         if _log_files(log_dir):
-            keys = " and ".join(f"c.{k} = l.{k}" for k in KEY_COLUMNS)
-            same = " and ".join(f"not ({_differs(c)})" for c in VALUE_COLUMNS)
-            con.execute(f"create temp view logged as {_latest_logged_sql(log_dir)}")
-            new_rows = f"""
-                select {columns}, now() as logged_at, '{release_id}' as release_id, {published_trail}
-                from metrics_daily as c
-                where c.is_final and not exists (
-                    select 1 from logged as l
-                    where {keys} and c.metric_version = l.metric_version and {same}
-                )
-            """
-        else:
-            new_rows = (
-                f"select {columns}, now() as logged_at, '{release_id}' as release_id, {published_trail} "
-                "from metrics_daily as c where c.is_final"
-            )
+            for table in tables:
+                con.execute(f"create temp view logged_{table.name} as {_latest_logged_sql(log_dir, table)}")
+        new_rows = "\nunion all by name\n".join(_new_log_rows_sql(table, release_id, bool(_log_files(log_dir))) for table in tables)
         count = con.execute(f"select count(*) from ({new_rows})").fetchone()[0]
         if count:
             con.execute(f"copy ({new_rows}) to '{tmp}' (format parquet)")
@@ -181,3 +241,23 @@ def prepare_log_rows(database: Path, log_dir: Path, *, release_id: str) -> int:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
     return count
+
+
+def _new_log_rows_sql(table: AuditedTable, release_id: str, has_log: bool) -> str:
+    """The final rows of `table` whose value (and version) is not the latest logged one."""
+    published_trail = "'published' as entry_kind, null::varchar as restatement_id, null::varchar as restatement_reason"
+    columns = ", ".join(f"c.{c}" for c in table.log_columns)
+    select = (
+        f"select '{table.name}' as published_table, {columns}, now() as logged_at, "
+        f"'{release_id}' as release_id, {published_trail} from {table.name} as c where c.is_final"
+    )
+    if not has_log:
+        return select
+    keys = " and ".join(f"c.{k} = l.{k}" for k in table.key_columns)
+    same = " and ".join(f"not ({_differs(c)})" for c in VALUE_COLUMNS)
+    return f"""
+        {select} and not exists (
+            select 1 from logged_{table.name} as l
+            where {keys} and c.metric_version = l.metric_version and {same}
+        )
+    """

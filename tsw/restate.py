@@ -63,11 +63,12 @@ def _as_date(value) -> date:
 
 def _selected(violations: list[dict], metrics: list[str] | None, date_from: date | None, date_to: date | None) -> list[dict]:
     def keep(row: dict) -> bool:
-        day = _as_date(row["metric_date"])
+        first = _as_date(row["metric_date"])
+        last = _as_date(row["period_end"]) if row.get("table_name") == "metrics_periodic" else first  # a period overlapping the days
         return (
             (not metrics or row["metric_name"] in metrics)
-            and (date_from is None or day >= date_from)
-            and (date_to is None or day <= date_to)
+            and (date_from is None or last >= date_from)
+            and (date_to is None or first <= date_to)
         )
 
     return [row for row in violations if keep(row)]
@@ -100,41 +101,15 @@ def restate(
     if dry_run or not cells:
         return record
 
-    keys = audit.KEY_COLUMNS
-    key_list = ", ".join(keys)
     target = log_dir / f"pub-{restatement_id}.parquet"
     tmp = log_dir / f".pub-{restatement_id}.parquet.tmp"
     with duckdb.connect(str(database), read_only=True) as con:
-        con.execute(f"create temp view logged as {audit._latest_logged_sql(log_dir)}")
-        types = ", ".join(f"{k} {'date' if k == 'metric_date' else 'varchar'}" for k in keys)
-        con.execute(f"create temp table selected ({types}, entry_kind varchar)")
-        con.executemany(
-            f"insert into selected values ({', '.join('?' for _ in keys)}, ?)",
-            [[_as_date(c[k]) if k == "metric_date" else c[k] for k in keys] + [e["entry_kind"]] for c, e in zip(cells, record.cells)],
-        )
-        matches = " and ".join(f"x.{k} = s.{k}" for k in keys)
-        trail = f"'{restatement_id}' as restatement_id, $reason as restatement_reason"
-        as_of = "(select max(as_of_date) from metrics_daily)"
-        log_columns = ", ".join(f"c.{c}" for c in audit.LOG_COLUMNS)
-        nulls = ", ".join(
-            f"null::{'boolean' if c == 'is_suppressed' else 'bigint' if c == 'sample_size' else 'double'} as {c}"
-            for c in audit.VALUE_COLUMNS
-        )
-        rows = f"""
-            select {log_columns}, now() as logged_at, '{restatement_id}' as release_id,
-                'correction' as entry_kind, {trail}
-            from metrics_daily as c
-            where c.is_final and exists (
-                select 1 from selected as s where s.entry_kind = 'correction' and {matches.replace('x.', 'c.')}
-            )
-            union all by name
-            select {", ".join(f"l.{k}" for k in keys)}, l.metric_version, {nulls}, {as_of} as as_of_date,
-                now() as logged_at, '{restatement_id}' as release_id, 'retraction' as entry_kind, {trail}
-            from logged as l
-            where exists (
-                select 1 from selected as s where s.entry_kind = 'retraction' and {matches.replace('x.', 'l.')}
-            )
-        """
+        parts = []
+        for table in audit.audited_tables(database):
+            chosen = [(c, e) for c, e in zip(cells, record.cells) if c.get("table_name", "metrics_daily") == table.name]
+            if chosen:
+                parts.append(_entries_sql(con, log_dir, table, chosen, restatement_id))
+        rows = "\nunion all by name\n".join(parts)
         written = con.execute(f"select count(*) from ({rows})", {"reason": record.reason}).fetchone()[0]
         if written != len(record.cells):
             raise RuntimeError(f"restatement {restatement_id}: matched {written} rows for {len(record.cells)} cells; nothing written")
@@ -155,6 +130,45 @@ def restate(
     os.replace(tmp, target)  # the log entry is the commit: whole or not at all
     record.log_file = str(target)
     return record
+
+
+def _entries_sql(con: duckdb.DuckDBPyConnection, log_dir: Path, table: audit.AuditedTable, chosen: list, restatement_id: str) -> str:
+    """The correction/retraction log rows of the chosen cells of one logged table."""
+    keys = table.key_columns
+    view = f"logged_{table.name}"
+    con.execute(f"create temp view {view} as {audit._latest_logged_sql(log_dir, table)}")
+    dated = {"metric_date", "period_start"}
+    selected = f"selected_{table.name}"
+    types = ", ".join(f"{k} {'date' if k in dated else 'varchar'}" for k in keys)
+    con.execute(f"create temp table {selected} ({types}, entry_kind varchar)")
+    con.executemany(
+        f"insert into {selected} values ({', '.join('?' for _ in keys)}, ?)",
+        [[_as_date(c[k]) if k in dated else c[k] for k in keys] + [e["entry_kind"]] for c, e in chosen],
+    )
+    matches = " and ".join(f"x.{k} = s.{k}" for k in keys)
+    trail = f"'{restatement_id}' as restatement_id, $reason as restatement_reason"
+    as_of = f"(select max(as_of_date) from {table.name})"
+    log_columns = ", ".join(f"c.{c}" for c in table.log_columns)
+    nulls = ", ".join(
+        f"null::{'boolean' if c == 'is_suppressed' else 'bigint' if c == 'sample_size' else 'double'} as {c}"
+        for c in audit.VALUE_COLUMNS
+    )
+    logged_columns = ", ".join(f"l.{k}" for k in (*keys, *table.carried_columns))
+    return f"""
+        select '{table.name}' as published_table, {log_columns}, now() as logged_at, '{restatement_id}' as release_id,
+            'correction' as entry_kind, {trail}
+        from {table.name} as c
+        where c.is_final and exists (
+            select 1 from {selected} as s where s.entry_kind = 'correction' and {matches.replace('x.', 'c.')}
+        )
+        union all by name
+        select '{table.name}' as published_table, {logged_columns}, l.metric_version, {nulls}, {as_of} as as_of_date,
+            now() as logged_at, '{restatement_id}' as release_id, 'retraction' as entry_kind, {trail}
+        from {view} as l
+        where exists (
+            select 1 from {selected} as s where s.entry_kind = 'retraction' and {matches.replace('x.', 'l.')}
+        )
+    """
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -123,3 +123,84 @@ def test_audit_tolerates_floating_point_noise_only(tmp_path):
     audit.append_to_log(make_work_db(tmp_path / "a.duckdb", value=0.25), log, release_id="r1")
     assert audit.audit(make_work_db(tmp_path / "b.duckdb", value=0.25 + 1e-13), log).passed
     assert not audit.audit(make_work_db(tmp_path / "c.duckdb", value=0.25 + 1e-6), log).passed
+
+
+def make_periodic_db(path: Path, *, value: float = 0.25, version: int = 1, final: bool = True) -> Path:
+    """make_work_db's metrics_daily plus a metrics_periodic with one final week (unless `final` is
+    false) and one partial, non-final week, as a built database holds them."""
+    make_work_db(path)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            """
+            create table metrics_periodic as
+            select * from (values
+                ('week', date '2026-04-27', date '2026-05-03', date '2026-04-27', 'violating_view_rate', ?::integer,
+                 'proportion', 'all', 'all', 'all', 'all', 'all', 'all', 25.0, 100.0, ?::double, 100::bigint, 0.17, 0.34,
+                 ?::boolean, false, date '2026-05-20', true),
+                ('week', date '2026-05-18', date '2026-05-24', date '2026-05-18', 'violating_view_rate', ?::integer,
+                 'proportion', 'all', 'all', 'all', 'all', 'all', 'all', 10.0, 100.0, 0.1, 100::bigint, 0.05, 0.17,
+                 false, false, date '2026-05-20', true)
+            ) as t(period_grain, period_start, period_end, metric_date, metric_name, metric_version, unit, age_band,
+                   region, plan, surface, policy_category, feature, numerator, denominator, value, sample_size,
+                   ci_lower, ci_upper, is_final, is_suppressed, as_of_date, is_partial_period)
+            """,
+            [version, value, final, version],
+        )
+    return path
+
+
+def test_final_periods_are_logged_in_the_same_file_and_an_honest_rebuild_passes(tmp_path):
+    log = tmp_path / "log"
+    # the final daily row and the final week; the open week (its last day not final) is not logged
+    assert audit.append_to_log(make_periodic_db(tmp_path / "a.duckdb"), log, release_id="r1") == 2
+    with duckdb.connect() as con:
+        logged = con.execute(f"select published_table, period_grain from read_parquet('{log}/pub-r1.parquet') order by 1").fetchall()
+    assert logged == [("metrics_daily", None), ("metrics_periodic", "week")]
+    rebuilt = make_periodic_db(tmp_path / "b.duckdb", value=0.25 + 1e-13)  # same values up to summation noise
+    result = audit.audit(rebuilt, log)
+    assert result.passed and result.checked_rows == 2 and not result.restatements
+    assert audit.append_to_log(rebuilt, log, release_id="r2") == 0
+
+
+def test_audit_fails_on_a_silent_change_of_a_final_period(tmp_path):
+    log = tmp_path / "log"
+    audit.append_to_log(make_periodic_db(tmp_path / "a.duckdb"), log, release_id="r1")
+    result = audit.audit(make_periodic_db(tmp_path / "b.duckdb", value=0.26), log)
+    assert not result.passed
+    [violation] = result.violations  # the daily row is unchanged
+    assert violation["table_name"] == "metrics_periodic" and violation["change"] == "value changed"
+    assert (violation["period_grain"], str(violation["period_start"])[:10]) == ("week", "2026-04-27")
+    assert violation["logged_value"] == 0.25 and violation["current_value"] == 0.26
+    # a final period that is no longer final (or gone) is a violation too
+    gone = audit.audit(make_periodic_db(tmp_path / "c.duckdb", final=False), log)
+    assert [(v["table_name"], v["change"]) for v in gone.violations] == [("metrics_periodic", "final row missing")]
+
+
+def test_a_period_version_bump_is_a_restatement_not_a_violation(tmp_path):
+    log = tmp_path / "log"
+    audit.append_to_log(make_periodic_db(tmp_path / "a.duckdb"), log, release_id="r1")
+    bumped = make_periodic_db(tmp_path / "b.duckdb", value=0.40, version=2)
+    with duckdb.connect(str(bumped)) as con:  # the bump moves the daily row's version too
+        con.execute("update metrics_daily set metric_version = 2")
+    result = audit.audit(bumped, log)
+    assert result.passed
+    assert sorted(r["table_name"] for r in result.restatements) == ["metrics_daily", "metrics_periodic"]
+    assert audit.append_to_log(bumped, log, release_id="r2") == 2
+    assert audit.audit(bumped, log).passed
+
+
+def test_a_log_written_before_periods_were_logged_still_audits_the_daily_rows(tmp_path):
+    log = tmp_path / "log"
+    audit.append_to_log(make_work_db(tmp_path / "a.duckdb"), log, release_id="r1")  # no metrics_periodic built
+    with duckdb.connect() as con:  # drop the column, as in a log file written by the earlier audit
+        con.execute(
+            f"copy (select * exclude (published_table) from read_parquet('{log}/pub-r1.parquet')) to '{log}/pub-r0.parquet'"
+        )
+    (log / "pub-r1.parquet").unlink()
+    assert audit.audit(make_periodic_db(tmp_path / "b.duckdb"), log).passed
+    # the week is not logged yet: nothing to compare it with; the next publication logs it (and only it)
+    assert audit.audit(make_periodic_db(tmp_path / "c.duckdb", value=0.3), log).passed
+    assert audit.append_to_log(make_periodic_db(tmp_path / "c.duckdb"), log, release_id="r2") == 1
+    assert not audit.audit(make_periodic_db(tmp_path / "c.duckdb", value=0.3), log).passed
+    changed_daily = make_work_db(tmp_path / "d.duckdb", value=0.3)
+    assert not audit.audit(changed_daily, log).passed

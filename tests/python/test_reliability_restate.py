@@ -87,3 +87,18 @@ def test_cli_restate_reads_the_failed_database_by_default(tmp_path):
         capture_output=True, text=True, timeout=120,
     )
     assert again.returncode == 1 and "nothing to restate" in again.stdout
+
+
+def test_a_restated_final_period_is_accepted_and_only_it(tmp_path):
+    from test_publish_audit import make_periodic_db
+
+    log = tmp_path / "published_values"
+    audit.append_to_log(make_periodic_db(tmp_path / "a.duckdb", value=0.25), log, release_id="r1")
+    corrected = make_periodic_db(tmp_path / "b.duckdb", value=0.26)
+    assert [v["table_name"] for v in audit.audit(corrected, log).violations] == ["metrics_periodic"]
+    # the week 2026-04-27..05-03 overlaps a selection from 2026-05-01
+    assert restate(corrected, log, reason="x", date_from=date(2026, 5, 4), dry_run=True).cells == []
+    record = restate(corrected, log, reason="labels re-delivered", date_from=date(2026, 5, 1), restatement_id="restate-p")
+    assert [(c["table_name"], c["entry_kind"]) for c in record.cells] == [("metrics_periodic", "correction")]
+    assert audit.audit(corrected, log).passed
+    assert not audit.audit(make_periodic_db(tmp_path / "c.duckdb", value=0.27), log).passed
