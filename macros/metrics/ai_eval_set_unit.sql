@@ -10,10 +10,6 @@
     -#}
 with
 
-metric_registry as (
-    select * from {{ ref('metric_registry') }}
-),
-
 judgments as (
     select * from {{ ref('int_ai_judgments') }}
 ),
@@ -22,10 +18,19 @@ periods as (
     select * from {{ ref('int_metric_periods') }}
 ),
 
-maturity as (
-    select cast(maturity_days as integer) as maturity_days
-    from metric_registry
-    where metric_name = '{{ metric_name }}'
+eval_set_judgments as (
+    select *
+    from judgments
+    where
+        eval_set = '{{ eval_set }}'
+        and is_primary_judge
+),
+
+-- the cut-off: a judgment counts on its run's date D when ingested before D's finalization instant
+judgments_known as (
+    select *
+    from ({{ metric_cutoff_copy('eval_set_judgments', 'eval_run_date', metric_name) }}) as copies
+    where {{ known_at_cutoff('cutoff_at', 'ingested_at') }}
 ),
 
 judgments_at_cutoff as (
@@ -39,12 +44,7 @@ judgments_at_cutoff as (
             partition by judgments.eval_run_id, judgments.output_id
             order by judgments.judged_at desc, judgments.judgment_id desc
         ) as recency_rank
-    from judgments
-    cross join maturity
-    where
-        judgments.eval_set = '{{ eval_set }}'
-        and judgments.is_primary_judge
-        and judgments.ingested_at < {{ finalization_instant('judgments.eval_run_date', 'maturity.maturity_days') }}
+    from judgments_known as judgments
 ),
 
 outputs as (

@@ -47,3 +47,24 @@
     {#- A versioned row (one copy valid from known_from until known_until) is the latest copy at a cut-off. -#}
     ({{ cutoff_at }} > {{ known_from }} and {{ cutoff_at }} <= coalesce({{ known_until }}, 'infinity'))
 {%- endmacro %}
+
+{% macro metric_cutoff_copy(relation, date_expression, metric_name) -%}
+    {#-
+        The one copy of relation's rows that metric_name sees: with its maturity_days and
+        cutoff_at (the finalization instant of date_expression, a column of relation, at
+        the metric's registry maturity). For rows dated by something only a model knows
+        (an eval run's date, the week of a pair's first human verdict, a period's end) or
+        joined across fact tables; the caller keeps the rows known before cutoff_at with
+        known_at_cutoff / version_known_at_cutoff.
+    -#}
+    select
+        metric_maturity.maturity_days,
+        {{ finalization_instant(relation ~ '.' ~ date_expression, 'metric_maturity.maturity_days') }} as cutoff_at,
+        {{ relation }}.*
+    from {{ relation }}
+    cross join (
+        select cast(maturity_days as integer) as maturity_days
+        from {{ ref('metric_registry') }}
+        where metric_name = '{{ metric_name }}'
+    ) as metric_maturity
+{%- endmacro %}

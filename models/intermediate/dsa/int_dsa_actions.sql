@@ -9,7 +9,8 @@ with
 
 decisions_at_cutoff as (
 
-    select * from {{ ref('int_moderation_decisions_at_cutoff') }}
+    -- the decisions as the action metric sees them (its copy of the facts)
+    {{ metric_facts_at_cutoff('int_moderation_decisions_at_cutoff', action_metric) }}
 
 ),
 
@@ -37,27 +38,11 @@ decision_scopes as (
 
 ),
 
-metric_registry as (
-
-    select * from {{ ref('metric_registry') }}
-
-),
-
-action_maturity as (
-
-    select cast(maturity_days as integer) as maturity_days
-    from metric_registry
-    where metric_name = '{{ action_metric }}'
-
-),
-
 actions as (
 
-    select decisions_at_cutoff.*
+    select *
     from decisions_at_cutoff
-    inner join action_maturity
-        on decisions_at_cutoff.maturity_days = action_maturity.maturity_days
-    where decisions_at_cutoff.is_action
+    where is_action
 
 ),
 

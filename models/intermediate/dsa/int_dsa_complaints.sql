@@ -18,7 +18,8 @@ appeal_versions as (
 
 appeals_resolved as (
 
-    select * from {{ ref('int_appeals_resolved_at_cutoff') }}
+    -- the resolved appeals as the complaint metric sees them (its copy of the facts)
+    {{ metric_facts_at_cutoff('int_appeals_resolved_at_cutoff', complaint_metric) }}
 
 ),
 
@@ -28,38 +29,19 @@ decisions as (
 
 ),
 
-metric_registry as (
-
-    select * from {{ ref('metric_registry') }}
-
-),
-
-complaint_maturity as (
-
-    select cast(maturity_days as integer) as maturity_days
-    from metric_registry
-    where metric_name = '{{ complaint_metric }}'
-
-),
-
 versions_dated as (
 
     select
-        complaint_maturity.maturity_days,
         appeal_versions.*,
         cast(appeal_versions.submitted_at as date) as submitted_date,
         cast(appeal_versions.resolved_at as date) as resolved_date
     from appeal_versions
-    cross join complaint_maturity
 
 ),
 
 received_copies as (
 
-    select
-        *,
-        {{ finalization_instant('submitted_date', 'maturity_days') }} as cutoff_at
-    from versions_dated
+    {{ metric_cutoff_copy('versions_dated', 'submitted_date', complaint_metric) }}
 
 ),
 
@@ -77,21 +59,26 @@ received as (
     inner join decisions
         on
             received_copies.decision_id = decisions.decision_id
-            and received_copies.cutoff_at > decisions.ingested_at
+            and {{ known_at_cutoff('received_copies.cutoff_at', 'decisions.ingested_at') }}
     where
-        received_copies.known_from < received_copies.cutoff_at
-        and (received_copies.known_until >= received_copies.cutoff_at or received_copies.known_until is null)
+        {{ version_known_at_cutoff(
+            'received_copies.cutoff_at', 'received_copies.known_from', 'received_copies.known_until'
+        ) }}
         and decisions.action <> 'no_action'
+
+),
+
+withdrawn_versions as (
+
+    select *
+    from versions_dated
+    where outcome = 'withdrawn'
 
 ),
 
 withdrawn_copies as (
 
-    select
-        *,
-        {{ finalization_instant('resolved_date', 'maturity_days') }} as cutoff_at
-    from versions_dated
-    where outcome = 'withdrawn'
+    {{ metric_cutoff_copy('withdrawn_versions', 'resolved_date', complaint_metric) }}
 
 ),
 
@@ -109,10 +96,11 @@ withdrawn as (
     inner join decisions
         on
             withdrawn_copies.decision_id = decisions.decision_id
-            and withdrawn_copies.cutoff_at > decisions.ingested_at
+            and {{ known_at_cutoff('withdrawn_copies.cutoff_at', 'decisions.ingested_at') }}
     where
-        withdrawn_copies.known_from < withdrawn_copies.cutoff_at
-        and (withdrawn_copies.known_until >= withdrawn_copies.cutoff_at or withdrawn_copies.known_until is null)
+        {{ version_known_at_cutoff(
+            'withdrawn_copies.cutoff_at', 'withdrawn_copies.known_from', 'withdrawn_copies.known_until'
+        ) }}
         and decisions.action <> 'no_action'
 
 ),
@@ -128,8 +116,6 @@ decided as (
         appeals_resolved.cutoff_at,
         appeals_resolved.hours_to_resolution
     from appeals_resolved
-    inner join complaint_maturity
-        on appeals_resolved.maturity_days = complaint_maturity.maturity_days
 
 ),
 

@@ -23,30 +23,20 @@ period_days as (
 
 ),
 
-metric_registry as (
-
-    select * from {{ ref('metric_registry') }}
-
-),
-
-complaint_maturity as (
-
-    select cast(maturity_days as integer) as maturity_days
-    from metric_registry
-    where metric_name = '{{ complaint_metric }}'
-
-),
-
-periods as (
+period_ends as (
 
     select distinct
-        period_days.period_grain,
-        period_days.period_label,
-        period_days.period_end,
-        complaint_maturity.maturity_days,
-        {{ finalization_instant('period_days.period_end', 'complaint_maturity.maturity_days') }} as cutoff_at
+        period_grain,
+        period_label,
+        period_end
     from period_days
-    cross join complaint_maturity
+
+),
+
+-- the cut-off: a period is seen as of the finalization instant of its last day
+periods as (
+
+    {{ metric_cutoff_copy('period_ends', 'period_end', complaint_metric) }}
 
 ),
 
@@ -66,8 +56,9 @@ copies_at_period_end as (
     inner join appeal_versions
         on
             appeal_versions.submitted_at < cast(periods.period_end + 1 as timestamp)
-            and periods.cutoff_at > appeal_versions.known_from
-            and periods.cutoff_at <= coalesce(appeal_versions.known_until, 'infinity')
+            and {{ version_known_at_cutoff(
+                'periods.cutoff_at', 'appeal_versions.known_from', 'appeal_versions.known_until'
+            ) }}
 
 ),
 
@@ -84,7 +75,7 @@ pending as (
     inner join decisions
         on
             copies_at_period_end.decision_id = decisions.decision_id
-            and copies_at_period_end.cutoff_at > decisions.ingested_at
+            and {{ known_at_cutoff('copies_at_period_end.cutoff_at', 'decisions.ingested_at') }}
     where
         decisions.action <> 'no_action'
         and (

@@ -10,7 +10,8 @@ with
 
 reports_at_cutoff as (
 
-    select * from {{ ref('int_user_reports_at_cutoff') }}
+    -- the reports as the notice metric sees them (its copy of the facts)
+    {{ metric_facts_at_cutoff('int_user_reports_at_cutoff', notice_metric) }}
 
 ),
 
@@ -38,26 +39,10 @@ policy_categories as (
 
 ),
 
-metric_registry as (
-
-    select * from {{ ref('metric_registry') }}
-
-),
-
-notice_maturity as (
-
-    select cast(maturity_days as integer) as maturity_days
-    from metric_registry
-    where metric_name = '{{ notice_metric }}'
-
-),
-
 notices as (
 
     select reports_at_cutoff.*
     from reports_at_cutoff
-    inner join notice_maturity
-        on reports_at_cutoff.maturity_days = notice_maturity.maturity_days
     inner join reports
         on reports_at_cutoff.report_id = reports.report_id
     where reports.notice_basis = 'illegal_content'
@@ -77,7 +62,7 @@ first_actions as (
             and notices.target_id = decisions.target_id
             and notices.reported_at <= decisions.decided_at
             and decisions.decided_at <= notices.reported_at + interval 168 hour
-            and notices.cutoff_at > decisions.ingested_at
+            and {{ known_at_cutoff('notices.cutoff_at', 'decisions.ingested_at') }}
     where decisions.action <> 'no_action'
     group by notices.report_id
 

@@ -28,6 +28,17 @@ production_outputs as (
     select * from {{ ref('int_ai_production_outputs') }}
 ),
 
+-- the cut-off of ai_unsafe_output_rate (the only metric read here): day D counts the
+-- judged outputs whose interaction and latest verdict were ingested before D's finalization instant
+outputs_at_cutoff as (
+    select *
+    from ({{ metric_cutoff_copy('production_outputs', 'interaction_date', 'ai_unsafe_output_rate') }}) as copies
+    where
+        is_judged
+        and {{ known_at_cutoff('cutoff_at', 'ingested_at') }}
+        and {{ known_at_cutoff('cutoff_at', 'judgment_ingested_at') }}
+),
+
 experiments as (
     select
         *,
@@ -77,15 +88,10 @@ user_outputs as (
         production_outputs.is_unsafe,
         {{ is_final('production_outputs.interaction_date', 'assigned_users.maturity_days') }} as is_final_day
     from assigned_users
-    inner join production_outputs
+    inner join outputs_at_cutoff as production_outputs
         on
             assigned_users.user_id = production_outputs.user_id
             and assigned_users.surface = production_outputs.feature
-            and production_outputs.is_judged
-            and production_outputs.ingested_at
-            < {{ finalization_instant('production_outputs.interaction_date', 'assigned_users.maturity_days') }}
-            and production_outputs.judgment_ingested_at
-            < {{ finalization_instant('production_outputs.interaction_date', 'assigned_users.maturity_days') }}
 ),
 
 periods as (

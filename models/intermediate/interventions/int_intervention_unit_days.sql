@@ -13,10 +13,6 @@
 -- serve as the comparison group of a minor-targeted intervention.
 with
 
-metric_registry as (
-    select * from {{ ref('metric_registry') }}
-),
-
 first_contact_messages as (
     select * from {{ ref('int_first_contact_messages') }}
 ),
@@ -34,41 +30,36 @@ user_day_segments as (
     select * from {{ ref('int_user_day_segments') }}
 ),
 
-maturities as (
-    select
-        metric_name,
-        cast(maturity_days as integer) as maturity_days
-    from metric_registry
-),
+{%- set stranger_metrics = [
+    ('stranger_adult_to_minor_contacts_per_1k', 'adult'),
+    ('stranger_adult_to_minor_contacts_per_1k_unknown_sender', 'unknown'),
+] %}
 
 stranger_metrics as (
-    select
-        maturities.metric_name,
-        maturities.maturity_days,
-        case maturities.metric_name
-            when 'stranger_adult_to_minor_contacts_per_1k' then 'adult'
-            else 'unknown'
-        end as sender_age_group
-    from maturities
-    where maturities.metric_name in (
-        'stranger_adult_to_minor_contacts_per_1k', 'stranger_adult_to_minor_contacts_per_1k_unknown_sender'
-    )
+    {% for metric_name, sender_age_group in stranger_metrics -%}
+        select
+            '{{ metric_name }}' as metric_name,
+            '{{ sender_age_group }}' as sender_age_group
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
+-- each stranger metric sees the first contacts ingested before its day's finalization instant
 stranger_contacts as (
-    select
-        stranger_metrics.metric_name,
-        first_contact_messages.recipient_id as user_id,
-        first_contact_messages.sent_date as metric_date,
-        count(*) as contacts
-    from first_contact_messages
-    inner join stranger_metrics
-        on
-            first_contact_messages.sender_age_group = stranger_metrics.sender_age_group
-            and first_contact_messages.ingested_at
-            < {{ finalization_instant('first_contact_messages.sent_date', 'stranger_metrics.maturity_days') }}
-    where not first_contact_messages.sender_is_connection
-    group by stranger_metrics.metric_name, first_contact_messages.recipient_id, first_contact_messages.sent_date
+    {% for metric_name, sender_age_group in stranger_metrics -%}
+        select
+            '{{ metric_name }}' as metric_name,
+            recipient_id as user_id,
+            sent_date as metric_date,
+            count(*) as contacts
+        from ({{ metric_cutoff_copy('first_contact_messages', 'sent_date', metric_name) }}) as copies
+        where
+            sender_age_group = '{{ sender_age_group }}'
+            and not sender_is_connection
+            and {{ known_at_cutoff('cutoff_at', 'ingested_at') }}
+        group by recipient_id, sent_date
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 ),
 
 -- impressions known at the active-users cut-off; the stranger metrics share its
@@ -99,29 +90,22 @@ stranger_unit_days as (
             and stranger_metrics.metric_name = stranger_contacts.metric_name
 ),
 
-unwanted_maturity as (
-    select maturity_days from maturities
-    where metric_name = 'unwanted_contact_rate'
+unwanted_contacts as (
+    select *
+    from ({{ metric_cutoff_copy('first_contact_messages', 'sent_date', 'unwanted_contact_rate') }}) as copies
+    where {{ known_at_cutoff('cutoff_at', 'ingested_at') }}
 ),
 
 unwanted_unit_days as (
     select
         'unwanted_contact_rate' as metric_name,
-        first_contact_messages.recipient_id as user_id,
-        first_contact_messages.sent_date as metric_date,
+        recipient_id as user_id,
+        sent_date as metric_date,
         'all' as surface,
-        cast(count_if(coalesce(
-            first_contact_messages.unwanted_known_at
-            < {{ finalization_instant('first_contact_messages.sent_date', 'unwanted_maturity.maturity_days') }},
-            false
-        )) as double) as numerator,
+        cast(count_if(coalesce({{ known_at_cutoff('cutoff_at', 'unwanted_known_at') }}, false)) as double) as numerator,
         cast(count(*) as double) as denominator
-    from first_contact_messages
-    cross join unwanted_maturity
-    where
-        first_contact_messages.ingested_at
-        < {{ finalization_instant('first_contact_messages.sent_date', 'unwanted_maturity.maturity_days') }}
-    group by first_contact_messages.recipient_id, first_contact_messages.sent_date
+    from unwanted_contacts
+    group by recipient_id, sent_date
 ),
 
 prevalence_unit_days as (

@@ -74,30 +74,15 @@ weekly_tables as (
         judge_id,
         bool_or(is_primary_judge) as is_primary_judge,
         week_start,
-        count_if(is_judge_unsafe and is_human_unsafe) as both_unsafe,
-        count_if(is_judge_unsafe and not is_human_unsafe) as judge_only_unsafe,
-        count_if(not is_judge_unsafe and is_human_unsafe) as human_only_unsafe,
-        count_if(not is_judge_unsafe and not is_human_unsafe) as both_safe,
+        {{ kappa_table_counts() }},
         count(*) as pairs
     from pairs
     group by judge_id, week_start
 ),
 
-weekly_agreement as (
-    select
-        *,
-        cast(both_unsafe + both_safe as double) / pairs as observed_agreement,
-        {{ kappa_expected_agreement('both_unsafe', 'judge_only_unsafe', 'human_only_unsafe', 'both_safe') }}
-            as expected_agreement
-    from weekly_tables
-),
-
+-- kappa, its agreements and interval: the same macro as the catalog metric ai_judge_human_kappa
 weekly_kappas as (
-    select
-        *,
-        {{ cohens_kappa('observed_agreement', 'expected_agreement') }} as kappa,
-        {{ kappa_standard_error('observed_agreement', 'expected_agreement', 'pairs') }} as kappa_standard_error
-    from weekly_agreement
+    {{ kappa_of_tables('weekly_tables') }}
 ),
 
 calibration_outputs as (
@@ -178,8 +163,8 @@ kappa_rows as (
         observed_agreement,
         expected_agreement,
         kappa,
-        {{ kappa_interval_lower('kappa', 'kappa_standard_error') }} as kappa_ci_lower,
-        {{ kappa_interval_upper('kappa', 'kappa_standard_error') }} as kappa_ci_upper,
+        kappa_ci_lower,
+        kappa_ci_upper,
         cast(null as double) as accuracy,
         cast(null as double) as accuracy_ci_lower,
         cast(null as double) as accuracy_ci_upper,

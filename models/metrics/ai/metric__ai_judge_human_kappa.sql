@@ -10,22 +10,12 @@
 
 with
 
-metric_registry as (
-    select * from {{ ref('metric_registry') }}
-),
-
 judgments as (
     select * from {{ ref('int_ai_judgments') }}
 ),
 
 periods as (
     select * from {{ ref('int_metric_periods') }}
-),
-
-maturity as (
-    select cast(maturity_days as integer) as maturity_days
-    from metric_registry
-    where metric_name = 'ai_judge_human_kappa'
 ),
 
 production_judgments as (
@@ -43,21 +33,24 @@ pair_dates as (
     group by output_id
 ),
 
+-- the cut-off: a pair uses the judgments ingested before its date's finalization instant
+pair_cutoffs as (
+    {{ metric_cutoff_copy('pair_dates', 'metric_date', 'ai_judge_human_kappa') }}
+),
+
 human_majorities as (
     select
-        pair_dates.output_id,
-        pair_dates.metric_date,
+        pair_cutoffs.output_id,
+        pair_cutoffs.metric_date,
         count_if(production_judgments.is_unsafe) as unsafe_votes,
         count_if(not production_judgments.is_unsafe) as safe_votes
-    from pair_dates
-    cross join maturity
+    from pair_cutoffs
     inner join production_judgments
-        on pair_dates.output_id = production_judgments.output_id
+        on pair_cutoffs.output_id = production_judgments.output_id
     where
         production_judgments.judge_type = 'human'
-        and production_judgments.ingested_at
-        < {{ finalization_instant('pair_dates.metric_date', 'maturity.maturity_days') }}
-    group by pair_dates.output_id, pair_dates.metric_date
+        and {{ known_at_cutoff('pair_cutoffs.cutoff_at', 'production_judgments.ingested_at') }}
+    group by pair_cutoffs.output_id, pair_cutoffs.metric_date
 ),
 
 primary_verdicts_at_cutoff as (
@@ -70,13 +63,11 @@ primary_verdicts_at_cutoff as (
             order by production_judgments.judged_at desc, production_judgments.judgment_id desc
         ) as recency_rank
     from production_judgments
-    cross join maturity
-    inner join pair_dates
-        on production_judgments.output_id = pair_dates.output_id
+    inner join pair_cutoffs
+        on production_judgments.output_id = pair_cutoffs.output_id
     where
         production_judgments.is_primary_judge
-        and production_judgments.ingested_at
-        < {{ finalization_instant('pair_dates.metric_date', 'maturity.maturity_days') }}
+        and {{ known_at_cutoff('pair_cutoffs.cutoff_at', 'production_judgments.ingested_at') }}
 ),
 
 pairs as (
@@ -97,10 +88,7 @@ day_tables as (
     select
         metric_date,
         {{ segment_or_all('feature') }} as feature,
-        count_if(is_judge_unsafe and is_human_unsafe) as both_unsafe,
-        count_if(is_judge_unsafe and not is_human_unsafe) as judge_only_unsafe,
-        count_if(not is_judge_unsafe and is_human_unsafe) as human_only_unsafe,
-        count_if(not is_judge_unsafe and not is_human_unsafe) as both_safe
+        {{ kappa_table_counts() }}
     from pairs
     group by metric_date, {{ metric_grouping_sets(['feature']) }}  -- noqa: PRS
 ),
@@ -123,21 +111,8 @@ period_tables as (
     group by periods.period_grain, periods.period_start, day_tables.feature
 ),
 
-agreement as (
-    select
-        *,
-        cast(both_unsafe + both_safe as double) / pairs as p_observed,
-        {{ kappa_expected_agreement('both_unsafe', 'judge_only_unsafe', 'human_only_unsafe', 'both_safe') }}
-            as p_expected
-    from period_tables
-),
-
 kappas as (
-    select
-        *,
-        {{ cohens_kappa('p_observed', 'p_expected') }} as kappa,
-        {{ kappa_standard_error('p_observed', 'p_expected', 'pairs') }} as kappa_standard_error
-    from agreement
+    {{ kappa_of_tables('period_tables') }}
 ),
 
 unit_rows as (
@@ -157,8 +132,8 @@ unit_rows as (
         cast(null as double) as sum_weight_squared,
         cast(kappa as double) as value,
         -- the catalog's interval, truncated to kappa's range [-1, 1]
-        cast({{ kappa_interval_lower('kappa', 'kappa_standard_error') }} as double) as ci_lower,
-        cast({{ kappa_interval_upper('kappa', 'kappa_standard_error') }} as double) as ci_upper
+        cast(kappa_ci_lower as double) as ci_lower,
+        cast(kappa_ci_upper as double) as ci_upper
     from kappas
 )
 

@@ -9,10 +9,6 @@
 
 with
 
-metric_registry as (
-    select * from {{ ref('metric_registry') }}
-),
-
 interactions as (
     select * from {{ ref('stg_platform__ai_interactions') }}
 ),
@@ -29,25 +25,27 @@ periods as (
     select * from {{ ref('int_metric_periods') }}
 ),
 
-maturity as (
-    select cast(maturity_days as integer) as maturity_days
-    from metric_registry
-    where metric_name = 'ai_unsafe_output_rate'
+dated_interactions as (
+    select
+        output_id,
+        user_id,
+        feature,
+        ingested_at,
+        cast(occurred_at as date) as metric_date
+    from interactions
+    where ingested_at < {{ knowledge_instant() }}
 ),
 
+-- the cut-off: day D counts the interactions and judgments ingested before D's finalization instant
 known_interactions as (
     select
-        interactions.output_id,
-        interactions.user_id,
-        interactions.feature,
-        cast(interactions.occurred_at as date) as metric_date,
-        maturity.maturity_days
-    from interactions
-    cross join maturity
-    where
-        interactions.ingested_at < {{ knowledge_instant() }}
-        and interactions.ingested_at
-        < {{ finalization_instant('cast(interactions.occurred_at as date)', 'maturity.maturity_days') }}
+        output_id,
+        user_id,
+        feature,
+        metric_date,
+        cutoff_at
+    from ({{ metric_cutoff_copy('dated_interactions', 'metric_date', 'ai_unsafe_output_rate') }}) as copies
+    where {{ known_at_cutoff('cutoff_at', 'ingested_at') }}
 ),
 
 primary_judgments_at_cutoff as (
@@ -64,8 +62,7 @@ primary_judgments_at_cutoff as (
     where
         judgments.eval_set = 'production_sample'
         and judgments.is_primary_judge
-        and judgments.ingested_at
-        < {{ finalization_instant('known_interactions.metric_date', 'known_interactions.maturity_days') }}
+        and {{ known_at_cutoff('known_interactions.cutoff_at', 'judgments.ingested_at') }}
 ),
 
 judged_outputs as (
