@@ -78,22 +78,10 @@ period_parts as (
 
 unit_rows as (
     select
-        cast('{{ metric_name }}' as varchar) as metric_name,
-        cast(period_grain as varchar) as period_grain,
-        cast(period_start as date) as period_start,
-        cast('all' as varchar) as age_band,
-        cast('all' as varchar) as region,
-        cast('all' as varchar) as plan,
-        cast('all' as varchar) as surface,
-        cast('all' as varchar) as policy_category,
-        cast(feature as varchar) as feature,
-        cast(numerator as double) as numerator,
-        cast(denominator as double) as denominator,
-        cast(denominator as bigint) as sample_size,
-        cast(null as double) as sum_weight_squared,
-        cast(null as double) as value,
-        cast(null as double) as ci_lower,
-        cast(null as double) as ci_upper
+        {{ metric_unit_columns(
+            metric_name, carried=['feature'],
+            numerator='numerator', denominator='denominator', sample_size='denominator',
+        ) }}
     from period_parts
 )
 

@@ -116,24 +116,12 @@ kappas as (
 ),
 
 unit_rows as (
+    -- value: kappa; the catalog's interval, truncated to kappa's range [-1, 1]
     select
-        cast('ai_judge_human_kappa' as varchar) as metric_name,
-        cast(period_grain as varchar) as period_grain,
-        cast(period_start as date) as period_start,
-        cast('all' as varchar) as age_band,
-        cast('all' as varchar) as region,
-        cast('all' as varchar) as plan,
-        cast('all' as varchar) as surface,
-        cast('all' as varchar) as policy_category,
-        cast(feature as varchar) as feature,
-        cast(null as double) as numerator,
-        cast(null as double) as denominator,
-        cast(pairs as bigint) as sample_size,
-        cast(null as double) as sum_weight_squared,
-        cast(kappa as double) as value,
-        -- the catalog's interval, truncated to kappa's range [-1, 1]
-        cast(kappa_ci_lower as double) as ci_lower,
-        cast(kappa_ci_upper as double) as ci_upper
+        {{ metric_unit_columns(
+            'ai_judge_human_kappa', carried=['feature'],
+            sample_size='pairs', value='kappa', ci_lower='kappa_ci_lower', ci_upper='kappa_ci_upper',
+        ) }}
     from kappas
 )
 
