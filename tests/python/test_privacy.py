@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -162,35 +163,118 @@ def test_exact_links_hold_in_the_restricted_truth(demo_db):
         assert (joined[part] == joined["numerator_source"]).all(), (metric, part, link)
 
 
-def test_without_linked_suppression_the_demo_leaks(demo_db):
-    """The default build (var linked_suppression off) has the leaks the review found:
-    the audit sees them (this is what the opt-in linked suppression removes)."""
-    audit, leaks = _audit_build(demo_db)
-    assert len(audit) > 1000
-    assert len(leaks) > 0
-    assert {"active_users", "reports_per_10k_active_users"} & set(leaks["metric_name"])
-
-
-def test_linked_suppression_leaves_no_recoverable_cell(landing_build, tmp_path):
-    """With linked suppression on, a reader of metrics_daily recovers no suppressed
-    non-zero part; the number of extra cells it costs is measured."""
-    config, _ = landing_build
-    copy = tmp_path / "linked.duckdb"
+def _without_linked_suppression(config, tmp_path: Path) -> Path:
+    """A copy of a build whose metrics_daily is rebuilt with `linked_suppression: false`
+    (layers 1 and 2 only)."""
+    copy = tmp_path / "unlinked.duckdb"
     shutil.copy(config.db_path, copy)
-    linked = dataclasses.replace(
+    unlinked = dataclasses.replace(
         config, db_path=copy, target_path=tmp_path / "target",
-        extra_vars={**config.extra_vars, "linked_suppression": True},
+        extra_vars={**config.extra_vars, "linked_suppression": False},
     )
-    run_dbt(["run", "--select", "int_metric_linked_suppression__daily", "metrics_daily"], linked, stream=False)
-    before, leaks_before = _audit_build(Path(config.db_path))
-    after, leaks_after = _audit_build(copy)
-    assert len(leaks_before) > 0  # the small landing build leaks without it
-    assert leaks_after.empty, leaks_after.groupby(["metric_name", "part"]).size().to_string()
-    with duckdb.connect(str(copy), read_only=True) as con:
+    run_dbt(["run", "--select", "metrics_daily"], unlinked, stream=False)
+    return copy
+
+
+def test_linked_suppression_leaves_the_demo_without_recoverable_cells(demo_config, tmp_path):
+    """The default demo build (linked suppression on) leaks nothing; the same build with
+    the var explicitly false has the leaks the review found, which layer 3 removes."""
+    audit, leaks = _audit_build(Path(demo_config.db_path))
+    assert len(audit) > 1000
+    assert leaks.empty, leaks.groupby(["metric_name", "part"]).size().to_string()
+
+    before, leaks_before = _audit_build(_without_linked_suppression(demo_config, tmp_path))
+    assert len(leaks_before) > 0
+    assert {"active_users", "reports_per_10k_active_users"} & set(leaks_before["metric_name"])
+    with duckdb.connect(str(demo_config.db_path), read_only=True) as con:
         added = con.execute("select count(*) from int_metric_linked_suppression__daily").fetchone()[0]
         suppressed = con.execute("select count_if(is_suppressed) from metrics_daily").fetchone()[0]
     assert 0 < added < suppressed
-    print(f"linked suppression: {added} extra cells of {suppressed} suppressed")
+    print(f"demo: {len(leaks_before)} leaks without layer 3; linked suppression: {added} extra cells "
+          f"of {suppressed} suppressed")
+
+
+def test_linked_suppression_leaves_no_recoverable_cell(landing_build, tmp_path):
+    """The generated landing build (linked suppression on by default) leaks nothing, and
+    without layer 3 it would; the number of extra cells it costs is measured."""
+    config, _ = landing_build
+    after, leaks_after = _audit_build(Path(config.db_path))
+    before, leaks_before = _audit_build(_without_linked_suppression(config, tmp_path))
+    assert len(leaks_before) > 0  # the small landing build leaks without it
+    assert leaks_after.empty, leaks_after.groupby(["metric_name", "part"]).size().to_string()
+    with duckdb.connect(str(config.db_path), read_only=True) as con:
+        added = con.execute("select count(*) from int_metric_linked_suppression__daily").fetchone()[0]
+        suppressed = con.execute("select count_if(is_suppressed) from metrics_daily").fetchone()[0]
+    assert 0 < added < suppressed
+    print(f"landing: {len(leaks_before)} leaks without layer 3; linked suppression: {added} extra cells "
+          f"of {suppressed} suppressed")
+
+
+def test_the_fast_solver_suppresses_what_a_plain_lstsq_would(demo_config):
+    """The compiled, per-quantity incremental solver of protect() picks the same cells as
+    the straightforward algorithm (every pass: every quantity, one least-squares solve over
+    all published rows), reimplemented here independently on a few demo days."""
+    with duckdb.connect(str(demo_config.db_path), read_only=True) as con:
+        cells = con.execute("""
+            select * from int_metric_suppression__daily
+            where metric_date in (
+                select metric_date from int_metric_suppression__daily
+                group by metric_date having bool_or(is_suppressed) order by metric_date limit 2
+            )
+        """).df()
+        registry = con.execute("select * from metric_registry").df()
+        segment_values = con.execute("select * from ref_segment_values").df()
+        age_bands = con.execute("select * from ref_age_bands").df()
+    shapes = privacy.metric_shapes(registry, segment_values, age_bands)
+    keys = ["metric_date", "metric_name", *privacy.SEGMENT_COLUMNS]
+    fast = privacy.protect(cells, shapes, ["metric_date"])
+    for day, group in cells.groupby("metric_date"):
+        group = group.sort_values(keys[1:], kind="stable").reset_index(drop=True)
+        expected = _plain_protect(group, shapes)
+        got = fast[fast["metric_date"] == day].set_index(keys[1:]).loc[
+            group.set_index(keys[1:]).index, "is_suppressed"].to_numpy()
+        assert (got == expected).all(), (day, int((got != expected).sum()))
+        assert expected.sum() > group["is_suppressed"].sum()  # the day needed linked cells
+
+
+def _plain_protect(group: pd.DataFrame, shapes) -> np.ndarray:
+    """Layer 3 the slow, obvious way: re-solve every quantity from scratch every pass."""
+    records = group.to_dict("records")
+    systems = privacy._systems_for(group, shapes)
+    suppressed = group["is_suppressed"].to_numpy(dtype=bool).copy()
+    suppressible = group["can_be_suppressed"].to_numpy(dtype=bool)
+    sizes = group["sample_size"].fillna(0).to_numpy(dtype=float)
+    while True:
+        additions = set()
+        for system in systems.values():
+            index, constraints = privacy._basis(system)
+            rows = {row.tobytes(): (row, 0.0, None) for row in constraints}
+            for position, part, sets in system.observations:
+                value = records[position].get(part)
+                if not suppressed[position] and value is not None and not pd.isna(value):
+                    functional = privacy._functional(system, index, sets)
+                    rows.setdefault(functional.tobytes(), (functional, float(value), position))
+            unknown = [(p, part, sets) for p, part, sets in system.observations if suppressed[p]]
+            if not unknown or not rows:
+                continue
+            known = np.array([r[0] for r in rows.values()])
+            values = np.array([r[1] for r in rows.values()])
+            positions = [r[2] for r in rows.values()]
+            targets = np.array([privacy._functional(system, index, sets) for _, _, sets in unknown]).T
+            coefficients, *_ = np.linalg.lstsq(known.T, targets, rcond=None)
+            residuals = np.linalg.norm(known.T @ coefficients - targets, axis=0)
+            for j, (position, part, _) in enumerate(unknown):
+                truth = records[position].get(part)
+                recovered = float(coefficients[:, j] @ values)
+                if residuals[j] >= 1e-6 or not privacy._is_leak(recovered, truth):
+                    continue
+                used = [positions[i] for i in np.flatnonzero(np.abs(coefficients[:, j]) > 1e-9)]
+                choices = [p for p in used if p is not None and suppressible[p] and not suppressed[p]]
+                if choices:
+                    additions.add(min(choices, key=lambda p: (sizes[p], p)))
+        if not additions:
+            return suppressed
+        suppressed[list(additions)] = True
 
 
 def test_reference_seeds_describe_every_registry_column():
