@@ -13,7 +13,7 @@ Two semantic models read the published marts:
   are ratio metrics sum(numerator x scale) / sum(denominator) over the published
   (non-suppressed) rows, so at day grain they equal `metrics_daily.value` and at a coarser
   grain they pool the published days. `active_users` (distinct users), quantiles (hours)
-  and coefficients are right at day grain only (see `DAY_GRAIN_ONLY`).
+  and coefficients are right at day grain only (`DAY_GRAIN_ONLY_METRICS`, `VALUE_UNITS`).
 * `metric_cells_periodic` over `metrics_periodic` (entity `period_cell`): one metric per
   registry metric and grain, `<metric>_weekly`, `_monthly`, `_quarterly`, `_half_yearly`,
   each filtered to its `period_grain`: the recomputed period values (distinct users once
@@ -41,8 +41,8 @@ SEGMENT_COLUMNS = ("age_band", "region", "plan", "surface", "policy_category", "
 SCALES = {"count": 1, "proportion": 1, "per_1k": 1000, "per_10k": 10000, "hours": 1, "coefficient": 1}
 RATIO_UNITS = {"proportion", "per_1k", "per_10k"}
 VALUE_UNITS = {"hours", "coefficient"}
-# Daily metrics whose value cannot be pooled over days (distinct users, quantiles, kappa).
-DAY_GRAIN_ONLY_UNITS = VALUE_UNITS
+# Daily metrics whose value cannot be pooled over days: every VALUE_UNITS metric (quantiles,
+# kappa) and these distinct-user counts (a new distinct count metric must be added here).
 DAY_GRAIN_ONLY_METRICS = {"active_users"}
 PERIOD_GRAINS = {"week": "weekly", "month": "monthly", "quarter": "quarterly", "half_year": "half_yearly"}
 HEADER = (
@@ -68,7 +68,7 @@ class RegistryMetric:
 
     @property
     def day_grain_only(self) -> bool:
-        return self.unit in DAY_GRAIN_ONLY_UNITS or self.name in DAY_GRAIN_ONLY_METRICS
+        return self.unit in VALUE_UNITS or self.name in DAY_GRAIN_ONLY_METRICS
 
 
 def load_registry(path: Path = METRIC_REGISTRY_CSV) -> list[RegistryMetric]:
