@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import functools
 import os
 import re
 import shlex
@@ -39,8 +40,10 @@ SCALE = {"per_10k": 10000.0, "per_1k": 1000.0}
 MF = str(PROJECT_DIR / ".venv" / "bin" / "mf")
 
 
+@functools.lru_cache(maxsize=1)
 def layer() -> dict:
-    return yaml.safe_load(semantic_layer.SEMANTIC_YML.read_text())
+    """The committed layer, parsed once (callers copy before editing)."""
+    return yaml.load(semantic_layer.SEMANTIC_YML.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def metric_meta() -> dict[str, dict]:
@@ -99,6 +102,16 @@ def test_check_fails_on_a_layer_that_drifted():
     assert any(p.startswith("unwanted_contact_rate_weekly: registry metric") for p in problems), problems
     assert any(p.startswith("stranger_adult_to_minor_contacts_per_1k: scale drifted") for p in problems), problems
     assert semantic_layer.check_layer(registry, layer()) == []
+
+
+def test_cli_check_exits_1_on_an_edited_layer(tmp_path, capsys):
+    import argparse
+
+    edited = tmp_path / "_semantic_layer.yml"
+    edited.write_text(semantic_layer.SEMANTIC_YML.read_text().replace("metric_version: 1", "metric_version: 0", 1))
+    assert semantic_layer.run(argparse.Namespace(check=True, out=semantic_layer.SEMANTIC_YML)) == 0
+    assert semantic_layer.run(argparse.Namespace(check=True, out=edited)) == 1
+    assert "metric_version 0, registry has 1" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- mf query vs the marts
