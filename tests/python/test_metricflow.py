@@ -168,7 +168,7 @@ def _trunc(dates: pd.Series, grain: str) -> pd.Series:
     if grain == "day":
         return d.dt.normalize()
     if grain == "week":
-        return (d - pd.to_timedelta(d.dt.weekday, unit="D")).dt.normalize()
+        return (d - pd.to_timedelta(d.dt.day_of_week, unit="D")).dt.normalize()
     if grain == "month":
         return d.dt.to_period("M").dt.start_time
     if grain == "quarter":
