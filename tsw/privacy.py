@@ -45,6 +45,7 @@ new suppressions touch (docs/privacy.md, "How layer 3 is solved").
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -429,6 +430,19 @@ def _group_audit(values: np.ndarray, compiled: list[_Compiled], suppressed: np.n
             yield system.quantity, position, part, is_determined, recovered, used
 
 
+_BLAS_LIMIT: list = []
+
+
+def _one_blas_thread():
+    """Limit BLAS to one thread for the rest of the process, not just a `with` block: dbt
+    runs the daily and periodic models in two threads of one process, and the first
+    block to end would lift the limit the other still relies on (BLAS threads spinning
+    on 2 busy cores made the daily model several times slower)."""
+    if not _BLAS_LIMIT:
+        _BLAS_LIMIT.append(threadpool_limits(limits=1))
+    return contextlib.nullcontext()
+
+
 def determined_parts(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: list[str]) -> pd.DataFrame:
     """Every suppressed part of `cells` with whether the published parts determine it.
 
@@ -438,7 +452,7 @@ def determined_parts(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_
     Optional `true_<part>` columns (restricted truth) give each recovered value's check.
     """
     rows: list[dict] = []
-    with threadpool_limits(limits=1):  # small matrices: threads only contend
+    with _one_blas_thread():  # small matrices: threads only contend
         _collect_audit(cells, shapes, group_keys, rows)
     columns = [*group_keys, "metric_name", *SEGMENT_COLUMNS, "part", "quantity", "is_determined", "recovered", "truth"]
     return pd.DataFrame(rows, columns=columns)
@@ -491,7 +505,7 @@ def protect(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: lis
     `unprotectable` (bool) marks suppressed cells no suppressible cell could hide.
     """
     out = []
-    with threadpool_limits(limits=1):  # small matrices: threads only contend
+    with _one_blas_thread():  # small matrices: threads only contend
         for _, group in cells.groupby(group_keys, sort=False, dropna=False):
             out.append(_protect_group(_in_cell_order(group), shapes))
     if not out:
