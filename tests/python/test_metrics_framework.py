@@ -203,10 +203,9 @@ def test_no_sibling_set_has_exactly_one_suppressed_cell(joined):
     assert lone_sets == []
 
 
-def test_complementary_cells_are_the_smallest_siblings(joined, demo_db):
+def test_complementary_cells_are_the_smallest_siblings(joined):
     """A suppressed cell that is not small was picked as the smallest: in some sibling
-    set it is no larger than every sibling left shown (non-empty). Cells the linked
-    suppression added (docs/privacy.md, layer 3) are picked across groupings instead."""
+    set it is no larger than every sibling left shown (non-empty)."""
     n = joined["sample_size_restricted"]
     small = (joined["suppression_rule"] == "small_cell") & (n >= 1) & (n < SMALL_CELL_THRESHOLD)
     cells = joined.assign(
@@ -221,10 +220,7 @@ def test_complementary_cells_are_the_smallest_siblings(joined, demo_db):
             smallest_shown = cells[in_slot].groupby(fixed, dropna=False)["shown_size"].transform("min")
             ok = smallest_shown.isna() | (cells.loc[in_slot, "sample_size_restricted"] <= smallest_shown)
             cells.loc[in_slot, "justified"] |= ok
-    linked = query_df(demo_db, "select * from int_metric_linked_suppression__daily")
-    linked_key = linked[CELL_KEY].astype(str).agg("|".join, axis=1)
-    is_linked = cells[CELL_KEY].astype(str).agg("|".join, axis=1).isin(set(linked_key))
-    complementary = cells[cells["is_suppressed"] & ~small & ~is_linked]
+    complementary = cells[cells["is_suppressed"] & ~small]
     assert complementary["justified"].all(), complementary[~complementary["justified"]].head()
 
 

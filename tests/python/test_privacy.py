@@ -163,51 +163,35 @@ def test_exact_links_hold_in_the_restricted_truth(demo_db):
         assert (joined[part] == joined["numerator_source"]).all(), (metric, part, link)
 
 
-def _without_linked_suppression(config, tmp_path: Path) -> Path:
-    """A copy of a build whose metrics_daily is rebuilt with `linked_suppression: false`
-    (layers 1 and 2 only)."""
-    copy = tmp_path / "unlinked.duckdb"
-    shutil.copy(config.db_path, copy)
-    unlinked = dataclasses.replace(
-        config, db_path=copy, target_path=tmp_path / "target",
-        extra_vars={**config.extra_vars, "linked_suppression": False},
-    )
-    run_dbt(["run", "--select", "metrics_daily"], unlinked, stream=False)
-    return copy
-
-
-def test_linked_suppression_leaves_the_demo_without_recoverable_cells(demo_config, tmp_path):
-    """The default demo build (linked suppression on) leaks nothing; the same build with
-    the var explicitly false has the leaks the review found, which layer 3 removes."""
-    audit, leaks = _audit_build(Path(demo_config.db_path))
+def test_without_linked_suppression_the_demo_leaks(demo_db):
+    """The default build (var linked_suppression off) has the leaks the review found:
+    the audit sees them (this is what the opt-in linked suppression removes)."""
+    audit, leaks = _audit_build(demo_db)
     assert len(audit) > 1000
-    assert leaks.empty, leaks.groupby(["metric_name", "part"]).size().to_string()
-
-    before, leaks_before = _audit_build(_without_linked_suppression(demo_config, tmp_path))
-    assert len(leaks_before) > 0
-    assert {"active_users", "reports_per_10k_active_users"} & set(leaks_before["metric_name"])
-    with duckdb.connect(str(demo_config.db_path), read_only=True) as con:
-        added = con.execute("select count(*) from int_metric_linked_suppression__daily").fetchone()[0]
-        suppressed = con.execute("select count_if(is_suppressed) from metrics_daily").fetchone()[0]
-    assert 0 < added < suppressed
-    print(f"demo: {len(leaks_before)} leaks without layer 3; linked suppression: {added} extra cells "
-          f"of {suppressed} suppressed")
+    assert len(leaks) > 0
+    assert {"active_users", "reports_per_10k_active_users"} & set(leaks["metric_name"])
 
 
 def test_linked_suppression_leaves_no_recoverable_cell(landing_build, tmp_path):
-    """The generated landing build (linked suppression on by default) leaks nothing, and
-    without layer 3 it would; the number of extra cells it costs is measured."""
+    """With linked suppression on, a reader of metrics_daily recovers no suppressed
+    non-zero part; the number of extra cells it costs is measured."""
     config, _ = landing_build
-    after, leaks_after = _audit_build(Path(config.db_path))
-    before, leaks_before = _audit_build(_without_linked_suppression(config, tmp_path))
+    copy = tmp_path / "linked.duckdb"
+    shutil.copy(config.db_path, copy)
+    linked = dataclasses.replace(
+        config, db_path=copy, target_path=tmp_path / "target",
+        extra_vars={**config.extra_vars, "linked_suppression": True},
+    )
+    run_dbt(["run", "--select", "int_metric_linked_suppression__daily", "metrics_daily"], linked, stream=False)
+    before, leaks_before = _audit_build(Path(config.db_path))
+    after, leaks_after = _audit_build(copy)
     assert len(leaks_before) > 0  # the small landing build leaks without it
     assert leaks_after.empty, leaks_after.groupby(["metric_name", "part"]).size().to_string()
-    with duckdb.connect(str(config.db_path), read_only=True) as con:
+    with duckdb.connect(str(copy), read_only=True) as con:
         added = con.execute("select count(*) from int_metric_linked_suppression__daily").fetchone()[0]
         suppressed = con.execute("select count_if(is_suppressed) from metrics_daily").fetchone()[0]
     assert 0 < added < suppressed
-    print(f"landing: {len(leaks_before)} leaks without layer 3; linked suppression: {added} extra cells "
-          f"of {suppressed} suppressed")
+    print(f"linked suppression: {added} extra cells of {suppressed} suppressed")
 
 
 def test_the_fast_solver_suppresses_what_a_plain_lstsq_would(demo_config):
