@@ -26,6 +26,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("dsa-report", "tsw.dsa_report", "Write the EU DSA transparency export (one CSV per section) and a summary for a reporting period."),
     ("readout", "tsw.readout", "Write a per-intervention HTML readout (effects, event study, pre-trend, placebo) from a database."),
     ("privacy-audit", "tsw.privacy_audit", "Check that no suppressed cell of a release can be recovered by differencing published cells."),
+    ("semantic-layer", "tsw.semantic_layer", "Generate the MetricFlow semantic layer from the metric registry (--check: fail on drift)."),
 ]
 
 

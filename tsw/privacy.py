@@ -36,10 +36,16 @@ suppresses, for each, the smallest suppressible published cell that takes part i
 recovering it, until nothing is determined (or no suppressible cell is left, which is
 reported). The audit treats every link as exact (conservative): a link between metrics
 with different maturities may differ by late rows, and is protected all the same.
+
+Cost: each quantity's system is compiled into matrices once per cell layout (every day
+of a build has the same cells) and solved with one factorization per pass; `protect()`
+solves only quantities with a suppressed non-zero part and, after a pass, only those the
+new suppressions touch (docs/privacy.md, "How layer 3 is solved").
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -282,40 +288,159 @@ def _systems_for(day_cells: pd.DataFrame, shapes: dict[str, MetricShape]) -> dic
     return systems
 
 
-def _group_audit(records: list[dict], systems: dict[str, _System], suppressed: np.ndarray):
+@dataclass(frozen=True)
+class _Compiled:
+    """One quantity's system as matrices: the same on every day with the same cells.
+
+    Only the values and the suppressed mask change from day to day, so the basis and
+    every observation's functional are built once per cell layout (`_compiled_systems`).
+    """
+
+    quantity: str
+    positions: np.ndarray  # observation -> cell position in the group
+    parts: tuple[str, ...]  # observation -> part
+    part_index: np.ndarray  # observation -> column of the value matrix (PARTS order)
+    functionals: np.ndarray  # observation x basis cell
+    row_ids: np.ndarray  # observation -> id of its functional (equal functionals share one)
+    constraints: np.ndarray  # margin constraints, deduplicated
+    is_constraint_id: np.ndarray  # functional id -> equal to a constraint row
+
+
+def _compile(quantity: str, system: _System) -> _Compiled:
+    index, constraint_rows = _basis(system)
+    functionals = np.array(
+        [_functional(system, index, sets) for _, _, sets in system.observations], dtype=float
+    ).reshape(len(system.observations), len(index))
+    constraints = np.array(constraint_rows, dtype=float).reshape(len(constraint_rows), len(index))
+    stacked = np.vstack([constraints, functionals])
+    _, first, inverse = np.unique(stacked, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    n_constraints = len(constraints)
+    # Keep constraints in their order, each distinct row once (as the solver always did).
+    kept = sorted({int(first[i]) for i in inverse[:n_constraints]})
+    return _Compiled(
+        quantity=quantity,
+        positions=np.array([p for p, _, _ in system.observations], dtype=int),
+        parts=tuple(part for _, part, _ in system.observations),
+        part_index=np.array([PARTS.index(part) for _, part, _ in system.observations], dtype=int),
+        functionals=functionals,
+        row_ids=inverse[n_constraints:].astype(int),
+        constraints=constraints[kept] if kept else constraints[:0],
+        is_constraint_id=np.isin(np.arange(len(first)), inverse[:n_constraints]),
+    )
+
+
+_LAYOUT_CACHE: dict[tuple, list[_Compiled]] = {}
+_LAYOUT_CACHE_SIZE = 8  # a layout holds every observation x basis matrix: keep a few
+
+
+def _compiled_systems(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> list[_Compiled]:
+    """Every quantity's compiled system for the cells of `group`, cached by cell layout."""
+    period = "period_grain" in group.columns and bool((group["period_grain"] != "day").any())
+    layout = (
+        period,
+        tuple(map(tuple, group[["metric_name", *SEGMENT_COLUMNS]].astype(str).to_numpy().tolist())),
+        repr([shapes[name] for name in sorted(shapes)]),
+    )
+    compiled = _LAYOUT_CACHE.get(layout)
+    if compiled is None:
+        systems = _systems_for(group, shapes)
+        compiled = [_compile(quantity, system) for quantity, system in systems.items()]
+        if len(_LAYOUT_CACHE) >= _LAYOUT_CACHE_SIZE:
+            _LAYOUT_CACHE.pop(next(iter(_LAYOUT_CACHE)))
+        _LAYOUT_CACHE[layout] = compiled
+    return compiled
+
+
+def _in_cell_order(group: pd.DataFrame) -> pd.DataFrame:
+    """The group's cells sorted by metric and segments: the same layout every day, so its
+    compiled systems are reused, and ties between equal cells break the same way."""
+    return group.sort_values(["metric_name", *SEGMENT_COLUMNS], kind="stable").reset_index(drop=True)
+
+
+def _value_matrix(group: pd.DataFrame) -> np.ndarray:
+    """The parts of every cell (PARTS order) as floats, NaN where a part is null."""
+    columns = [group[part] if part in group.columns else pd.Series(np.nan, index=group.index) for part in PARTS]
+    return np.column_stack([pd.to_numeric(c, errors="coerce").to_numpy(dtype=float) for c in columns])
+
+
+def _solve(
+    system: _Compiled,
+    values: np.ndarray,
+    suppressed: np.ndarray,
+    only: np.ndarray | None = None,
+    truth: np.ndarray | None = None,
+):
+    """Yield (position, part, is_determined, recovered, known cell positions used) for the
+    suppressed parts of one quantity (all of them, or the observations in `only`); with
+    `truth` (each observation's true value), only the determined parts that leak it.
+
+    A suppressed part is determined when its functional is a combination of the known rows
+    (published parts and margin constraints); the minimum-norm combination gives the
+    recovered value and the published cells it uses.
+    """
+    observed_suppressed = suppressed[system.positions]
+    unknown = np.flatnonzero(observed_suppressed) if only is None else only
+    if not len(unknown):
+        return
+    observed = values[system.positions, system.part_index]
+    known = np.flatnonzero(~observed_suppressed & ~np.isnan(observed))
+    known_ids = system.row_ids[known]
+    _, first = np.unique(known_ids, return_index=True)
+    first = np.sort(first)
+    first = first[~system.is_constraint_id[known_ids[first]]]
+    chosen = known[first]
+    n_constraints = len(system.constraints)
+    if n_constraints + len(chosen) == 0:
+        for j in unknown:
+            yield int(system.positions[j]), system.parts[j], False, None, ()
+        return
+    rows = np.vstack([system.constraints, system.functionals[chosen]])
+    row_values = np.concatenate([np.zeros(n_constraints), observed[chosen]])
+    row_positions = np.concatenate([np.full(n_constraints, -1), system.positions[chosen]])
+    target_ids, target_of = np.unique(system.row_ids[unknown], return_inverse=True)
+    target_of = target_of.reshape(-1)
+    representative = unknown[np.unique(target_of, return_index=True)[1]]
+    targets = system.functionals[representative].T
+    coefficients, *_ = np.linalg.lstsq(rows.T, targets, rcond=None)
+    residuals = np.linalg.norm(rows.T @ coefficients - targets, axis=0)
+    recovered = coefficients.T @ row_values
+    reported = np.ones(len(unknown), dtype=bool)
+    if truth is not None:  # vectorized _is_leak: determined, and the non-zero truth exactly
+        true_values, values_recovered = truth[unknown], recovered[target_of]
+        with np.errstate(invalid="ignore"):
+            reported = (
+                (residuals[target_of] < 1e-6) & ~np.isnan(true_values) & (true_values != 0)
+                & (np.abs(values_recovered - true_values) <= 1e-6 * np.maximum(1.0, np.abs(true_values)))
+            )
+    for j, t in zip(unknown[reported], target_of[reported]):
+        position, part = int(system.positions[j]), system.parts[j]
+        if residuals[t] >= 1e-6:
+            yield position, part, False, None, ()
+            continue
+        used_positions = row_positions[np.abs(coefficients[:, t]) > 1e-9]
+        used = tuple(used_positions[used_positions >= 0].tolist())
+        yield position, part, True, float(recovered[t]), used
+
+
+def _group_audit(values: np.ndarray, compiled: list[_Compiled], suppressed: np.ndarray):
     """Yield (quantity, position, part, is_determined, recovered, known cell positions used)."""
-    for quantity, system in systems.items():
-        unknown = [(p, part, sets) for p, part, sets in system.observations if suppressed[p]]
-        if not unknown:
-            continue
-        index, constraint_rows = _basis(system)
-        rows: dict[bytes, tuple[np.ndarray, float, int | None]] = {}
-        for row in constraint_rows:
-            rows[row.tobytes()] = (row, 0.0, None)
-        for position, part, sets in system.observations:
-            value = records[position].get(part)
-            if suppressed[position] or value is None or pd.isna(value):
-                continue
-            functional = _functional(system, index, sets)
-            rows.setdefault(functional.tobytes(), (functional, float(value), position))
-        targets = np.array([_functional(system, index, sets) for _, _, sets in unknown]).T
-        if not rows:
-            for position, part, _ in unknown:
-                yield quantity, position, part, False, None, ()
-            continue
-        known = np.array([r[0] for r in rows.values()])
-        values = np.array([r[1] for r in rows.values()])
-        positions = [r[2] for r in rows.values()]
-        # Express each target as a combination of the known rows: it is determined when the
-        # combination reproduces it exactly.
-        coefficients, *_ = np.linalg.lstsq(known.T, targets, rcond=None)
-        residuals = np.linalg.norm(known.T @ coefficients - targets, axis=0)
-        for j, (position, part, _) in enumerate(unknown):
-            if residuals[j] >= 1e-6:
-                yield quantity, position, part, False, None, ()
-                continue
-            used = tuple(positions[i] for i in np.flatnonzero(np.abs(coefficients[:, j]) > 1e-9) if positions[i] is not None)
-            yield quantity, position, part, True, float(coefficients[:, j] @ values), used
+    for system in compiled:
+        for position, part, is_determined, recovered, used in _solve(system, values, suppressed):
+            yield system.quantity, position, part, is_determined, recovered, used
+
+
+_BLAS_LIMIT: list = []
+
+
+def _one_blas_thread():
+    """Limit BLAS to one thread for the rest of the process, not just a `with` block: dbt
+    runs the daily and periodic models in two threads of one process, and the first
+    block to end would lift the limit the other still relies on (BLAS threads spinning
+    on 2 busy cores made the daily model several times slower)."""
+    if not _BLAS_LIMIT:
+        _BLAS_LIMIT.append(threadpool_limits(limits=1))
+    return contextlib.nullcontext()
 
 
 def determined_parts(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: list[str]) -> pd.DataFrame:
@@ -327,7 +452,7 @@ def determined_parts(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_
     Optional `true_<part>` columns (restricted truth) give each recovered value's check.
     """
     rows: list[dict] = []
-    with threadpool_limits(limits=1):  # small matrices: threads only contend
+    with _one_blas_thread():  # small matrices: threads only contend
         _collect_audit(cells, shapes, group_keys, rows)
     columns = [*group_keys, "metric_name", *SEGMENT_COLUMNS, "part", "quantity", "is_determined", "recovered", "truth"]
     return pd.DataFrame(rows, columns=columns)
@@ -336,10 +461,11 @@ def determined_parts(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_
 def _collect_audit(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: list[str], rows: list[dict]) -> None:
     for key, group in cells.groupby(group_keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
+        group = _in_cell_order(group)
         records = group.to_dict("records")
         suppressed = group["is_suppressed"].to_numpy(dtype=bool)
         for quantity, position, part, is_determined, recovered, _ in _group_audit(
-            records, _systems_for(group, shapes), suppressed
+            _value_matrix(group), _compiled_systems(group, shapes), suppressed
         ):
             record = records[position]
             rows.append({
@@ -379,37 +505,57 @@ def protect(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: lis
     `unprotectable` (bool) marks suppressed cells no suppressible cell could hide.
     """
     out = []
-    with threadpool_limits(limits=1):  # small matrices: threads only contend
+    with _one_blas_thread():  # small matrices: threads only contend
         for _, group in cells.groupby(group_keys, sort=False, dropna=False):
-            out.append(_protect_group(group.copy(), shapes))
+            out.append(_protect_group(_in_cell_order(group), shapes))
     if not out:
         return cells.assign(is_linked_suppression=False, unprotectable=False)
     return pd.concat(out, ignore_index=True)
 
 
 def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.DataFrame:
-    records = group.to_dict("records")
-    systems = _systems_for(group, shapes)
+    compiled = _compiled_systems(group, shapes)
+    values = _value_matrix(group)
     suppressed = group["is_suppressed"].to_numpy(dtype=bool).copy()
     original = suppressed.copy()
     suppressible = group["can_be_suppressed"].to_numpy(dtype=bool)
     sizes = group["sample_size"].fillna(0).to_numpy(dtype=float)
     unprotectable = np.zeros(len(group), dtype=bool)
+    # Only a suppressed part with a non-zero truth can leak: a quantity without one is
+    # never solved, and a solve covers only those parts.
+    observations, truths = [], []
+    quantities_of: dict[int, list[int]] = defaultdict(list)  # cell position -> its systems
+    for k, system in enumerate(compiled):
+        truth = values[system.positions, system.part_index]
+        observations.append(np.flatnonzero(~np.isnan(truth) & (truth != 0)))
+        truths.append(truth)
+        for position in set(system.positions.tolist()):
+            quantities_of[position].append(k)
+    leaks: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
+    touched = set(range(len(compiled)))
     while True:
         # Each pass hides, for every leak, the smallest suppressible published cell its
         # recovery uses; passes repeat until no suppressed non-zero part is determined.
+        # A quantity none of whose cells changed keeps its leaks from the last pass.
+        for k in touched:
+            system = compiled[k]
+            candidates = observations[k][suppressed[system.positions[observations[k]]]]
+            leaks[k] = [
+                (position, used)
+                for position, _, _, _, used in _solve(system, values, suppressed, candidates, truths[k])
+            ]
         additions: set[int] = set()
-        for _, position, part, is_determined, recovered, used in _group_audit(records, systems, suppressed):
-            if not is_determined or not _is_leak(recovered, records[position].get(part)):
-                continue
-            choices = [p for p in used if suppressible[p] and not suppressed[p]]
-            if not choices:
-                unprotectable[position] = True
-                continue
-            additions.add(min(choices, key=lambda p: (sizes[p], p)))
+        for k in range(len(compiled)):
+            for position, used in leaks.get(k, ()):
+                choices = [p for p in used if suppressible[p] and not suppressed[p]]
+                if not choices:
+                    unprotectable[position] = True
+                    continue
+                additions.add(min(choices, key=lambda p: (sizes[p], p)))
         if not additions:
             break
         suppressed[list(additions)] = True
+        touched = {k for position in additions for k in quantities_of[position]}
     group["is_suppressed"] = suppressed
     group["is_linked_suppression"] = suppressed & ~original
     group["unprotectable"] = unprotectable

@@ -1,6 +1,10 @@
 -- A unit row the grids have no cell for would silently vanish from the published
 -- tables (unknown metric, a segment value not in the seeds, a day or period outside the
 -- calendar, a grouping that is not published, a minor-only metric with an adult band).
+-- The grids are int_metric_cells x the calendar (int_metric_grid by day,
+-- int_metric_period_grid by period), so a row is inside them exactly when its cell is in
+-- int_metric_cells and its (grain, period start) is in int_metric_periods: two small
+-- anti-joins instead of one against the whole cross product.
 with
 
 metric_values as (
@@ -9,35 +13,24 @@ metric_values as (
 
 ),
 
-grid as (
+cells as (
 
-    select * from {{ ref('int_metric_grid') }}
-
-),
-
-period_grid as (
-
-    select * from {{ ref('int_metric_period_grid') }}
+    select * from {{ ref('int_metric_cells') }}
 
 ),
 
-grid_cells as (
+day_periods as (
 
-    select
-        metric_name,
-        'day' as period_grain,
-        metric_date as period_start,
-        {{ segment_columns() | join(', ') }}
-    from grid
+    select * from {{ ref('int_metric_periods') }}
 
-    union all
+),
 
-    select
-        metric_name,
+calendar as (
+
+    select distinct
         period_grain,
-        period_start,
-        {{ segment_columns() | join(', ') }}
-    from period_grid
+        period_start
+    from day_periods
 
 ),
 
@@ -45,15 +38,23 @@ rows_outside_grid as (
 
     select metric_values.*
     from metric_values
-    left join grid_cells
-        on
-            metric_values.metric_name = grid_cells.metric_name
-            and metric_values.period_grain = grid_cells.period_grain
-            and metric_values.period_start = grid_cells.period_start
-            {%- for column in segment_columns() %}
-                and metric_values.{{ column }} = grid_cells.{{ column }}
-            {%- endfor %}
-    where grid_cells.metric_name is null
+    where
+        not exists (
+            select 1
+            from cells
+            where
+                cells.metric_name = metric_values.metric_name
+                {%- for column in segment_columns() %}
+                    and cells.{{ column }} = metric_values.{{ column }}
+                {%- endfor %}
+        )
+        or not exists (
+            select 1
+            from calendar
+            where
+                calendar.period_grain = metric_values.period_grain
+                and calendar.period_start = metric_values.period_start
+        )
 
 )
 

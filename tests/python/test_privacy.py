@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -191,6 +192,73 @@ def test_linked_suppression_leaves_no_recoverable_cell(landing_build, tmp_path):
         suppressed = con.execute("select count_if(is_suppressed) from metrics_daily").fetchone()[0]
     assert 0 < added < suppressed
     print(f"linked suppression: {added} extra cells of {suppressed} suppressed")
+
+
+def test_the_fast_solver_suppresses_what_a_plain_lstsq_would(demo_config):
+    """The compiled, per-quantity incremental solver of protect() picks the same cells as
+    the straightforward algorithm (every pass: every quantity, one least-squares solve over
+    all published rows), reimplemented here independently on a few demo days."""
+    with duckdb.connect(str(demo_config.db_path), read_only=True) as con:
+        cells = con.execute("""
+            select * from int_metric_suppression__daily
+            where metric_date in (
+                select metric_date from int_metric_suppression__daily
+                group by metric_date having bool_or(is_suppressed) order by metric_date limit 2
+            )
+        """).df()
+        registry = con.execute("select * from metric_registry").df()
+        segment_values = con.execute("select * from ref_segment_values").df()
+        age_bands = con.execute("select * from ref_age_bands").df()
+    shapes = privacy.metric_shapes(registry, segment_values, age_bands)
+    keys = ["metric_date", "metric_name", *privacy.SEGMENT_COLUMNS]
+    fast = privacy.protect(cells, shapes, ["metric_date"])
+    for day, group in cells.groupby("metric_date"):
+        group = group.sort_values(keys[1:], kind="stable").reset_index(drop=True)
+        expected = _plain_protect(group, shapes)
+        got = fast[fast["metric_date"] == day].set_index(keys[1:]).loc[
+            group.set_index(keys[1:]).index, "is_suppressed"].to_numpy()
+        assert (got == expected).all(), (day, int((got != expected).sum()))
+        assert expected.sum() > group["is_suppressed"].sum()  # the day needed linked cells
+
+
+def _plain_protect(group: pd.DataFrame, shapes) -> np.ndarray:
+    """Layer 3 the slow, obvious way: re-solve every quantity from scratch every pass."""
+    records = group.to_dict("records")
+    systems = privacy._systems_for(group, shapes)
+    suppressed = group["is_suppressed"].to_numpy(dtype=bool).copy()
+    suppressible = group["can_be_suppressed"].to_numpy(dtype=bool)
+    sizes = group["sample_size"].fillna(0).to_numpy(dtype=float)
+    while True:
+        additions = set()
+        for system in systems.values():
+            index, constraints = privacy._basis(system)
+            rows = {row.tobytes(): (row, 0.0, None) for row in constraints}
+            for position, part, sets in system.observations:
+                value = records[position].get(part)
+                if not suppressed[position] and value is not None and not pd.isna(value):
+                    functional = privacy._functional(system, index, sets)
+                    rows.setdefault(functional.tobytes(), (functional, float(value), position))
+            unknown = [(p, part, sets) for p, part, sets in system.observations if suppressed[p]]
+            if not unknown or not rows:
+                continue
+            known = np.array([r[0] for r in rows.values()])
+            values = np.array([r[1] for r in rows.values()])
+            positions = [r[2] for r in rows.values()]
+            targets = np.array([privacy._functional(system, index, sets) for _, _, sets in unknown]).T
+            coefficients, *_ = np.linalg.lstsq(known.T, targets, rcond=None)
+            residuals = np.linalg.norm(known.T @ coefficients - targets, axis=0)
+            for j, (position, part, _) in enumerate(unknown):
+                truth = records[position].get(part)
+                recovered = float(coefficients[:, j] @ values)
+                if residuals[j] >= 1e-6 or not privacy._is_leak(recovered, truth):
+                    continue
+                used = [positions[i] for i in np.flatnonzero(np.abs(coefficients[:, j]) > 1e-9)]
+                choices = [p for p in used if p is not None and suppressible[p] and not suppressed[p]]
+                if choices:
+                    additions.add(min(choices, key=lambda p: (sizes[p], p)))
+        if not additions:
+            return suppressed
+        suppressed[list(additions)] = True
 
 
 def test_reference_seeds_describe_every_registry_column():
