@@ -246,9 +246,13 @@ def _diagnose_build_failure(exc: DbtError, config: BuildConfig) -> str:
     except (FileNotFoundError, KeyError, json.JSONDecodeError):
         results = []
     failing = [r["unique_id"] for r in results if r["status"] in ("fail", "error")]
-    if not any("dq_raw_reconciliation" in name for name in failing):
+    # Diagnose from the data, not from test names (the reconciliation test has a custom
+    # name that tells the reader the remedy): any failing build whose reconciliation does
+    # not balance is named table by table.
+    reconciliation_tests = [n for n in failing if "dq_raw_reconciliation" in n or "raw_rows_reconcile" in n]
+    unbalanced = _unbalanced_tables(config.db_path) if failing else []
+    if not unbalanced and not reconciliation_tests:
         return str(exc)
-    unbalanced = _unbalanced_tables(config.db_path)
     lines = ["raw rows unaccounted for (dq_raw_reconciliation does not balance): a back-dated delivery?"]
     for row in unbalanced:
         parts = ("staged_rows", "duplicate_rows", "quarantined_rows", "not_yet_known_rows")
@@ -258,7 +262,7 @@ def _diagnose_build_failure(exc: DbtError, config: BuildConfig) -> str:
             f"({', '.join(f'{p} {int(row.get(p) or 0)}' for p in parts)})"
         )
     if not unbalanced:
-        lines.append("  (the failing test is " + ", ".join(n for n in failing if "dq_raw_reconciliation" in n) + ")")
+        lines.append("  (the failing test is " + ", ".join(reconciliation_tests) + ")")
     lines.append(
         "Rows were delivered with an ingested_at before the previous run's knowledge instant, so the nightly cannot "
         "place them. Remedy: `tsw nightly --full-refresh` (its restatement audit shows which final values move; record "
