@@ -358,6 +358,7 @@ def _readable_log(warehouse: Warehouse) -> int:
         return sum(con.execute(f"select count(*) from read_parquet('{f}')").fetchone()[0] for f in files)
 
 
+@pytest.mark.long
 def test_twenty_random_kills_leave_a_consistent_warehouse(fake_dbt, landing, tmp_path):
     """SIGKILL the nightly 20 times at stratified random delays over a run's duration.
 
