@@ -5,7 +5,8 @@
 -- report_action_rate on its reported day D sees it (int_user_reports_at_cutoff: report
 -- and decisions ingested before D's finalization instant), with its DSA category, the
 -- notifier's point-in-time country on D and the first action on its target within
--- report_action_rate's window [reported_at, reported_at + 168 h].
+-- report_action_rate's window [reported_at, reported_at + 168 h] (first_action_at of
+-- int_user_reports_at_cutoff: the match is written there only).
 with
 
 reports_at_cutoff as (
@@ -18,12 +19,6 @@ reports_at_cutoff as (
 reports as (
 
     select * from {{ ref('stg_platform__user_reports') }}
-
-),
-
-decisions as (
-
-    select * from {{ ref('stg_platform__moderation_decisions') }}
 
 ),
 
@@ -49,25 +44,6 @@ notices as (
 
 ),
 
-first_actions as (
-
-    -- the same match as is_actioned_within_168h, keeping the earliest decided_at
-    select
-        notices.report_id,
-        min(decisions.decided_at) as first_action_at
-    from notices
-    inner join decisions
-        on
-            notices.target_type = decisions.target_type
-            and notices.target_id = decisions.target_id
-            and notices.reported_at <= decisions.decided_at
-            and decisions.decided_at <= notices.reported_at + interval 168 hour
-            and {{ known_at_cutoff('notices.cutoff_at', 'decisions.ingested_at') }}
-    where decisions.action <> 'no_action'
-    group by notices.report_id
-
-),
-
 notices_attributed as (
 
     select
@@ -82,8 +58,8 @@ notices_attributed as (
         coalesce(policy_categories.dsa_category, 'CATEGORY_NOT_MAPPED') as dsa_category,
         upper(user_day_segments.country_code) as notifier_country_code,
         notices.is_actioned_within_168h as is_acted_on,
-        first_actions.first_action_at,
-        date_diff('millisecond', notices.reported_at, first_actions.first_action_at)
+        notices.first_action_at,
+        date_diff('millisecond', notices.reported_at, notices.first_action_at)
         / 3600000.0 as hours_to_action
     from notices
     left join policy_categories
@@ -92,8 +68,6 @@ notices_attributed as (
         on
             notices.reporter_id = user_day_segments.user_id
             and notices.reported_date = user_day_segments.segment_date
-    left join first_actions
-        on notices.report_id = first_actions.report_id
 
 )
 

@@ -1,7 +1,7 @@
 -- Each user report as a metric of its reported day D sees it (one copy per maturity of
 -- the metrics reading user reports): reports and decisions
 -- ingested before D's finalization instant, the reporter's segments on D, and whether
--- the reported target got an action within 168 h of the report.
+-- the reported target got an action within 168 h of the report (and when the first was).
 with
 
 reports as (
@@ -52,9 +52,11 @@ reports_known as (
 
 actioned_within_168h as (
 
-    select distinct
+    -- the report_action_rate match, written once: the DSA notices read first_action_at
+    select
         reports_known.maturity_days,
-        reports_known.report_id
+        reports_known.report_id,
+        min(decisions.decided_at) as first_action_at
     from reports_known
     inner join decisions
         on
@@ -64,6 +66,7 @@ actioned_within_168h as (
             and decisions.decided_at <= reports_known.reported_at + interval 168 hour
             and {{ known_at_cutoff('reports_known.cutoff_at', 'decisions.ingested_at') }}
     where decisions.action <> 'no_action'
+    group by reports_known.maturity_days, reports_known.report_id
 
 ),
 
@@ -85,6 +88,7 @@ reports_attributed as (
         coalesce(user_day_segments.region, 'unknown') as region,
         coalesce(user_day_segments.plan, 'unknown') as plan,
         actioned_within_168h.report_id is not null as is_actioned_within_168h,
+        actioned_within_168h.first_action_at,
         reports_known.ingested_at
     from reports_known
     left join report_reason_codes

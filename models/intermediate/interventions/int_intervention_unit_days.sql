@@ -4,18 +4,14 @@
 -- that day. A period's value is sum(numerator) / sum(denominator) over its rows, and
 -- the user id lets the variance be clustered by user.
 --
--- Reads (repoint here when the fact models move): int_first_contact_messages,
+-- Reads (repoint here when the fact models move): int_first_contacts_at_cutoff,
 -- int_exposure_user_day_surfaces, int_user_day_segments.
 -- stranger_adult_to_minor_contacts_per_1k[_unknown_sender]: numerator = first contacts
 -- from non-connections by the sender group, attributed to the recipient (the metric's
--- rule, fct column sender_age_group); denominator = the recipient's active user-day
+-- rule, macro is_stranger_contact); denominator = the recipient's active user-day
 -- (>= 1 impression known at the cut-off). Rows exist for every age band, so adults can
 -- serve as the comparison group of a minor-targeted intervention.
 with
-
-first_contact_messages as (
-    select * from {{ ref('int_first_contact_messages') }}
-),
 
 -- the exposure facts hold one copy per maturity: each use reads its metric's copy
 active_exposure_facts as (
@@ -30,10 +26,7 @@ user_day_segments as (
     select * from {{ ref('int_user_day_segments') }}
 ),
 
-{%- set stranger_metrics = [
-    ('stranger_adult_to_minor_contacts_per_1k', 'adult'),
-    ('stranger_adult_to_minor_contacts_per_1k_unknown_sender', 'unknown'),
-] %}
+{%- set stranger_metrics = stranger_contact_sender_groups().items() | list %}
 
 stranger_metrics as (
     {% for metric_name, sender_age_group in stranger_metrics -%}
@@ -44,7 +37,8 @@ stranger_metrics as (
     {% endfor %}
 ),
 
--- each stranger metric sees the first contacts ingested before its day's finalization instant
+-- each stranger metric reads its own copy of the first contacts (the unit's facts), by
+-- the unit's rule without its "to minors" filter
 stranger_contacts as (
     {% for metric_name, sender_age_group in stranger_metrics -%}
         select
@@ -52,11 +46,8 @@ stranger_contacts as (
             recipient_id as user_id,
             sent_date as metric_date,
             count(*) as contacts
-        from ({{ metric_cutoff_copy('first_contact_messages', 'sent_date', metric_name) }}) as copies
-        where
-            sender_age_group = '{{ sender_age_group }}'
-            and not sender_is_connection
-            and {{ known_at_cutoff('cutoff_at', 'ingested_at') }}
+        from ({{ metric_facts_at_cutoff('int_first_contacts_at_cutoff', metric_name) }}) as facts
+        where {{ is_stranger_contact(sender_age_group) }}
         group by recipient_id, sent_date
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -90,10 +81,9 @@ stranger_unit_days as (
             and stranger_metrics.metric_name = stranger_contacts.metric_name
 ),
 
+-- the unit's facts: is_unwanted is known at the metric's cut-off (int_first_contacts_at_cutoff)
 unwanted_contacts as (
-    select *
-    from ({{ metric_cutoff_copy('first_contact_messages', 'sent_date', 'unwanted_contact_rate') }}) as copies
-    where {{ known_at_cutoff('cutoff_at', 'ingested_at') }}
+    {{ metric_facts_at_cutoff('int_first_contacts_at_cutoff', 'unwanted_contact_rate') }}
 ),
 
 unwanted_unit_days as (
@@ -102,7 +92,7 @@ unwanted_unit_days as (
         recipient_id as user_id,
         sent_date as metric_date,
         'all' as surface,
-        cast(count_if(coalesce({{ known_at_cutoff('cutoff_at', 'unwanted_known_at') }}, false)) as double) as numerator,
+        cast(count_if(is_unwanted) as double) as numerator,
         cast(count(*) as double) as denominator
     from unwanted_contacts
     group by recipient_id, sent_date

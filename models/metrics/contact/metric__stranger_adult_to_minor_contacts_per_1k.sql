@@ -6,10 +6,7 @@
     denominator of a period is the sum of its days' minor active users (user-days);
     sample_size = those user-days. value is computed centrally.
 -#}
-{%- set sender_age_groups = {
-    'stranger_adult_to_minor_contacts_per_1k': 'adult',
-    'stranger_adult_to_minor_contacts_per_1k_unknown_sender': 'unknown',
-} %}
+{%- set sender_age_groups = stranger_contact_sender_groups() %}
 
 with
 
@@ -19,8 +16,7 @@ with
         select * from ({{ metric_facts_at_cutoff('int_first_contacts_at_cutoff', metric_name) }}) as facts
         where
             recipient_is_minor
-            and not sender_is_connection
-            and sender_age_group = '{{ sender_age_group }}'
+            and {{ is_stranger_contact(sender_age_group) }}
 
     ),
 
