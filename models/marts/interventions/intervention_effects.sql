@@ -156,9 +156,15 @@ final as (
         -- 5% two-sided test of a zero pre-period slope of the targeted-comparison gap
         coalesce(abs(pre_trend_z) <= {{ normal_z_95() }}, pre_trend_slope is null or pre_trend_slope = 0)
             as pre_trend_passed,
+        -- a placebo is itself the parallel-trends check over the real pre period: its
+        -- verdict is its interval's, and its own two-week pre-trend is reported, not gating
         case
             when interval_verdict is null then null
-            when not coalesce(abs(pre_trend_z) <= {{ normal_z_95() }}, pre_trend_slope is null or pre_trend_slope = 0)
+            when
+                not is_placebo
+                and not coalesce(
+                    abs(pre_trend_z) <= {{ normal_z_95() }}, pre_trend_slope is null or pre_trend_slope = 0
+                )
                 then 'inconclusive_pre_trend'
             else interval_verdict
         end as verdict,
