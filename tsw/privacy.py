@@ -28,14 +28,16 @@ the published cells determine it:
 * **Determined.** A suppressed part is determined when its functional lies in the row
   space of the published parts and the margin constraints (numerically: its residual
   after projection onto that space is ~0). `recoverable` additionally requires that the
-  recovered value equals the restricted truth and is non-zero: that is a real leak.
+  restricted truth is non-zero: that is a real leak, whatever value the solve gives (a
+  link between metrics of different maturities differs by late rows, so the reader's
+  value can miss the truth by a few and still disclose it).
 
 `protect()` is the suppression that passes the audit: starting from the small-cell and
 complementary flags, it repeatedly finds determined non-zero suppressed parts and
 suppresses, for each, the smallest suppressible published cell that takes part in
-recovering it, until nothing is determined (or no suppressible cell is left, which is
-reported). The audit treats every link as exact (conservative): a link between metrics
-with different maturities may differ by late rows, and is protected all the same.
+recovering it (an empty cell the rule covers when the recovery uses no other), then runs
+layer 2's complementary rule again over the cells it added, until nothing is determined;
+a part no cell can hide is reported `unprotectable` (a dbt test fails on it).
 
 Cost: each quantity's system is compiled into matrices once per cell layout (every day
 of a build has the same cells) and solved with one factorization per pass; `protect()`
