@@ -183,6 +183,11 @@ class RunReport:
             slowest = ", ".join(f"{t['name']} {t['seconds']:.1f} s" for t in self.model_timings[:5])
             lines.append(f"slowest models: {slowest} (all {len(self.model_timings)} in report.json)")
         lines.append(f"anomalies (warnings): {len(self.anomalies)}")
+        for anomaly in self.anomalies:
+            # test.tsw.<name>.<hash>: the name says what fired (e.g. a judge-quality gate)
+            name = anomaly.get("test", "").split(".")
+            label = name[2] if len(name) >= 3 else anomaly.get("test", "")
+            lines.append(f"  {label}: {anomaly.get('failures', '?')} rows")
         lines.append(f"versioned restatements: {len(self.restatements)}")
         if self.published:
             lines.append(f"published release {self.published['release_id']}: " + ", ".join(

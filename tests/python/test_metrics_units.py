@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import csv
+import fnmatch
 import json
 import os
 import re
@@ -119,6 +120,62 @@ def test_git_grep_lands_on_the_unit_first(metric):
     assert set(named) == unit_files
 
 
+
+# The one-guess rule (README "Adding or changing a metric", docs/spec_decisions.md 10.10):
+# `git ls-files '*metric__<name>*'` lists exactly the metric's unit files; a metric emitted
+# by a group unit (time_to_action_hours_p50/_p90, the _unknown_sender rate) has no file of
+# its own, that guess lists nothing and `git grep -lw <name> -- models/metrics` lists
+# exactly its unit's files instead.
+
+def name_guess(metric: str, tracked: list[str]) -> list[str]:
+    """What `git ls-files '*metric__<name>*'` lists (git's glob: * also matches /)."""
+    return [path for path in tracked if fnmatch.fnmatchcase(path, f"*metric__{metric}*")]
+
+
+def one_guess_problems(metric: str, unit_files: set[str], tracked: list[str], grep_hits: list[str]) -> list[str]:
+    guess = name_guess(metric, tracked)
+    if not guess:
+        guess = grep_hits
+    problems = [f"{metric}: the guess lists {path}, not a file of its unit" for path in guess if path not in unit_files]
+    problems += [f"{metric}: the guess misses its unit file {path}" for path in sorted(unit_files) if path not in guess]
+    return problems
+
+
+def _unit_files(metric: str) -> set[str]:
+    owners = [unit for unit, names in unit_declarations().items() if metric in names]
+    assert len(owners) == 1, (metric, owners)
+    files = set(_git("ls-files", "--", f"models/metrics/*/{owners[0]}.*"))
+    assert {".sql", ".yml"} <= {Path(path).suffix for path in files}, (metric, files)
+    return files
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (PROJECT_DIR / ".git").exists(), reason="not a git checkout")
+@pytest.mark.parametrize("metric", registry_names())
+def test_the_name_guess_lists_exactly_the_unit_files(metric):
+    tracked = _git("ls-files")
+    assert name_guess(metric, tracked) == _git("ls-files", "--", f"*metric__{metric}*")  # the fnmatch mirrors git
+    hits = _git("grep", "-l", "-w", "-e", metric, "--", "models/metrics")
+    assert one_guess_problems(metric, _unit_files(metric), tracked, hits) == []
+
+
+@pytest.mark.skipif(shutil.which("git") is None or not (PROJECT_DIR / ".git").exists(), reason="not a git checkout")
+def test_the_name_guess_check_fires():
+    tracked = _git("ls-files")
+    files = _unit_files("violating_view_rate")
+    stray = "analyses/metric__violating_view_rate_by_week.sql"
+    assert one_guess_problems("violating_view_rate", files, [*tracked, stray], []) == [
+        f"violating_view_rate: the guess lists {stray}, not a file of its unit"]
+    without_doc = [path for path in tracked if path != "models/metrics/exposure/metric__violating_view_rate.md"]
+    assert one_guess_problems("violating_view_rate", files, without_doc, []) == [
+        "violating_view_rate: the guess misses its unit file models/metrics/exposure/metric__violating_view_rate.md"]
+    # a group member falls back to git grep, which must not land elsewhere first
+    members = _unit_files("time_to_action_hours_p50")
+    assert one_guess_problems("time_to_action_hours_p50", members, tracked,
+                              ["models/metrics/enforcement/metric__proactive_rate.sql", *sorted(members)]) == [
+        "time_to_action_hours_p50: the guess lists models/metrics/enforcement/metric__proactive_rate.sql, "
+        "not a file of its unit"]
+
+
 # ------------------------------------------------------------------ README dry run ----
 
 THROWAWAY = "search_impressions"
@@ -141,7 +198,8 @@ THROWAWAY_YML = f"""version: 2
 
 models:
   - name: metric__{THROWAWAY}
-    description: Impressions on the search surface.
+    description: >
+      `{THROWAWAY}` (unit count, direction none, maturity 3 days, suppression small_cell; segments age_band, region, plan): Impressions on the search surface (a throwaway metric proving the README steps).
     config:
       meta:
         metric_names: [{THROWAWAY}]
@@ -188,6 +246,9 @@ def test_readme_steps_add_a_published_metric(tmp_path):
     readme = (project / "README.md").read_text()
     assert "## Adding or changing a metric" in readme and "metric_units()" in readme
     add_throwaway_metric(project)
+    from test_metric_registry_docs import definition_problems, registry_rows, unit_documentation
+    assert definition_problems(registry_rows(project / "seeds/reference/metric_registry.csv"),
+                               unit_documentation(project / "models/metrics")) == []
     assert unit_problems(registry_names(project / "seeds/reference/metric_registry.csv"),
                          unit_declarations(project / "models/metrics"),
                          listed_units([project / path.relative_to(PROJECT_DIR) for path in UNIT_LIST_MACROS]),

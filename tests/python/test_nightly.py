@@ -33,6 +33,9 @@ import pytest
 from tsw.nightly import Warehouse, run_nightly, warehouse_lock
 from tsw.publish import current_release, serving_database
 
+# A week of nightly builds (about 20 min on 2 cores): `make test-long`.
+pytestmark = pytest.mark.long
+
 FIRST_NIGHT = date(2026, 3, 20)
 NIGHTS = 7
 KILL_NIGHT = 3      # this night's first attempt is killed mid-build

@@ -358,6 +358,7 @@ def _readable_log(warehouse: Warehouse) -> int:
         return sum(con.execute(f"select count(*) from read_parquet('{f}')").fetchone()[0] for f in files)
 
 
+@pytest.mark.long
 def test_twenty_random_kills_leave_a_consistent_warehouse(fake_dbt, landing, tmp_path):
     """SIGKILL the nightly 20 times at stratified random delays over a run's duration.
 
@@ -492,3 +493,18 @@ def test_kill_at_each_promotion_step_is_finished_or_rolled_back(fake_dbt, landin
         assert any("interrupted at step" in line for line in killed_release)
     assert not journal.exists() and not list(warehouse.log_dir.glob(".*"))
     assert audit.audit(warehouse.work_db, warehouse.log_dir).passed
+
+
+def test_run_summary_names_each_warning_gate():
+    """The judge-quality gates are warn-level: the run report's summary names each one that fired."""
+    from tsw.nightly import RunReport
+
+    report = RunReport(run_date="2026-07-30", started_at="2026-07-31T00:00:00Z", source="landing x", status="succeeded")
+    report.anomalies = [
+        {"test": "test.tsw.ai_primary_judge_calibration_drift_below_bound.afffe44eb4", "failures": 1, "message": "Got 1 result"},
+        {"test": "test.tsw.ai_primary_judge_weekly_kappa_upper_bound_below_floor.0f3b8b0eea", "failures": 2, "message": "Got 2"},
+    ]
+    summary = report.summary().splitlines()
+    assert "anomalies (warnings): 2" in summary
+    assert "  ai_primary_judge_calibration_drift_below_bound: 1 rows" in summary
+    assert "  ai_primary_judge_weekly_kappa_upper_bound_below_floor: 2 rows" in summary
