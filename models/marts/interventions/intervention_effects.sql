@@ -150,27 +150,28 @@ tested as (
     from joined
 ),
 
-final as (
+pre_trend_tested as (
     select
         *,
         -- 5% two-sided test of a zero pre-period slope of the targeted-comparison gap
         coalesce(abs(pre_trend_z) <= {{ normal_z_95() }}, pre_trend_slope is null or pre_trend_slope = 0)
-            as pre_trend_passed,
+            as pre_trend_passed
+    from tested
+),
+
+final as (
+    select
+        *,
         -- a placebo is itself the parallel-trends check over the real pre period: its
         -- verdict is its interval's, and its own two-week pre-trend is reported, not gating
         case
             when interval_verdict is null then null
-            when
-                not is_placebo
-                and not coalesce(
-                    abs(pre_trend_z) <= {{ normal_z_95() }}, pre_trend_slope is null or pre_trend_slope = 0
-                )
-                then 'inconclusive_pre_trend'
+            when not is_placebo and not pre_trend_passed then 'inconclusive_pre_trend'
             else interval_verdict
         end as verdict,
         'delta method (linearized ratio of sums), clustered by user' as variance_method,
         {{ as_of_date_literal() }} as as_of_date
-    from tested
+    from pre_trend_tested
 )
 
 select * from final
