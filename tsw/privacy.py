@@ -28,14 +28,16 @@ the published cells determine it:
 * **Determined.** A suppressed part is determined when its functional lies in the row
   space of the published parts and the margin constraints (numerically: its residual
   after projection onto that space is ~0). `recoverable` additionally requires that the
-  recovered value equals the restricted truth and is non-zero: that is a real leak.
+  restricted truth is non-zero: that is a real leak, whatever value the solve gives (a
+  link between metrics of different maturities differs by late rows, so the reader's
+  value can miss the truth by a few and still disclose it).
 
 `protect()` is the suppression that passes the audit: starting from the small-cell and
 complementary flags, it repeatedly finds determined non-zero suppressed parts and
 suppresses, for each, the smallest suppressible published cell that takes part in
-recovering it, until nothing is determined (or no suppressible cell is left, which is
-reported). The audit treats every link as exact (conservative): a link between metrics
-with different maturities may differ by late rows, and is protected all the same.
+recovering it (an empty cell the rule covers when the recovery uses no other), then runs
+layer 2's complementary rule again over the cells it added, until nothing is determined;
+a part no cell can hide is reported `unprotectable` (a dbt test fails on it).
 
 Cost: each quantity's system is compiled into matrices once per cell layout (every day
 of a build has the same cells) and solved with one factorization per pass; `protect()`
@@ -55,6 +57,9 @@ from threadpoolctl import threadpool_limits
 
 SEGMENT_COLUMNS: tuple[str, ...] = ("age_band", "region", "plan", "surface", "policy_category", "feature")
 PARTS: tuple[str, ...] = ("numerator", "denominator", "sample_size")
+# Layer 2's sibling columns (macro suppress_small_cells): a grouping's first and second
+# segment column values, null where the grouping has none.
+SIBLING_COLUMNS: tuple[str, ...] = ("segment_value_1", "segment_value_2")
 TOLERANCE = 1e-7
 
 
@@ -371,9 +376,12 @@ def _solve(
     only: np.ndarray | None = None,
     truth: np.ndarray | None = None,
 ):
-    """Yield (position, part, is_determined, recovered, known cell positions used) for the
-    suppressed parts of one quantity (all of them, or the observations in `only`); with
-    `truth` (each observation's true value), only the determined parts that leak it.
+    """Yield (observation, position, part, is_determined, recovered, known cell positions
+    used) for the suppressed parts of one quantity (all of them, or the observations in
+    `only`); with `truth` (each observation's true value), only the determined parts
+    whose truth is non-zero: every one is a leak, whatever value the solve gives (an
+    inexact link, e.g. metrics of different maturities, makes the published rows slightly
+    inconsistent, so the recovered value can miss the truth by a few late rows).
 
     A suppressed part is determined when its functional is a combination of the known rows
     (published parts and margin constraints); the minimum-norm combination gives the
@@ -393,7 +401,7 @@ def _solve(
     n_constraints = len(system.constraints)
     if n_constraints + len(chosen) == 0:
         for j in unknown:
-            yield int(system.positions[j]), system.parts[j], False, None, ()
+            yield int(j), int(system.positions[j]), system.parts[j], False, None, ()
         return
     rows = np.vstack([system.constraints, system.functionals[chosen]])
     row_values = np.concatenate([np.zeros(n_constraints), observed[chosen]])
@@ -406,27 +414,24 @@ def _solve(
     residuals = np.linalg.norm(rows.T @ coefficients - targets, axis=0)
     recovered = coefficients.T @ row_values
     reported = np.ones(len(unknown), dtype=bool)
-    if truth is not None:  # vectorized _is_leak: determined, and the non-zero truth exactly
-        true_values, values_recovered = truth[unknown], recovered[target_of]
+    if truth is not None:  # vectorized _is_leak: determined, and the truth is non-zero
+        true_values = truth[unknown]
         with np.errstate(invalid="ignore"):
-            reported = (
-                (residuals[target_of] < 1e-6) & ~np.isnan(true_values) & (true_values != 0)
-                & (np.abs(values_recovered - true_values) <= 1e-6 * np.maximum(1.0, np.abs(true_values)))
-            )
+            reported = (residuals[target_of] < 1e-6) & ~np.isnan(true_values) & (true_values != 0)
     for j, t in zip(unknown[reported], target_of[reported]):
         position, part = int(system.positions[j]), system.parts[j]
         if residuals[t] >= 1e-6:
-            yield position, part, False, None, ()
+            yield int(j), position, part, False, None, ()
             continue
         used_positions = row_positions[np.abs(coefficients[:, t]) > 1e-9]
         used = tuple(used_positions[used_positions >= 0].tolist())
-        yield position, part, True, float(recovered[t]), used
+        yield int(j), position, part, True, float(recovered[t]), used
 
 
 def _group_audit(values: np.ndarray, compiled: list[_Compiled], suppressed: np.ndarray):
     """Yield (quantity, position, part, is_determined, recovered, known cell positions used)."""
     for system in compiled:
-        for position, part, is_determined, recovered, used in _solve(system, values, suppressed):
+        for _, position, part, is_determined, recovered, used in _solve(system, values, suppressed):
             yield system.quantity, position, part, is_determined, recovered, used
 
 
@@ -481,14 +486,16 @@ def _collect_audit(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_ke
 
 
 def _is_leak(recovered: float | None, truth) -> bool:
+    """A determined part leaks when its truth is non-zero, whatever value the solve gives:
+    an inexact link (different maturities) can make the recovered value miss the truth by
+    a few late rows, and that is still a disclosure."""
     if recovered is None or truth is None or pd.isna(truth):
         return False
-    truth = float(truth)
-    return truth != 0 and abs(recovered - truth) <= 1e-6 * max(1.0, abs(truth))
+    return float(truth) != 0
 
 
 def recoverable(audit: pd.DataFrame) -> pd.DataFrame:
-    """The determined parts whose recovered value is the non-zero truth: real leaks."""
+    """The determined parts whose true value is non-zero: real leaks."""
     if audit.empty:
         return audit
     mask = [bool(d) and _is_leak(r, t) for d, r, t in zip(audit["is_determined"], audit["recovered"], audit["truth"])]
@@ -500,9 +507,13 @@ def protect(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: lis
 
     `cells` carries the *unsuppressed* parts (numerator, denominator, sample_size: the
     restricted truth), `is_suppressed` (small-cell and complementary flags) and
-    `can_be_suppressed` (small-cell metric, non-empty cell). Returns `cells` with
-    `is_suppressed` extended and `is_linked_suppression` marking the cells this added;
-    `unprotectable` (bool) marks suppressed cells no suppressible cell could hide.
+    `can_be_suppressed` (small-cell metric, non-empty cell), and, to keep layer 2's
+    invariant, `grouping_name`, `segment_value_1` and `segment_value_2` (the sibling
+    sets of macro suppress_small_cells): every cell this adds is followed by layer 2
+    again, so no sibling set is left with exactly one suppressed cell. Returns `cells`
+    with `is_suppressed` extended and `is_linked_suppression` marking the cells this
+    added; `unprotectable` (bool) marks suppressed cells with a part that is still
+    determined because no suppressible cell could hide it (a hard failure downstream).
     """
     out = []
     with _one_blas_thread():  # small matrices: threads only contend
@@ -513,14 +524,69 @@ def protect(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: lis
     return pd.concat(out, ignore_index=True)
 
 
+def _sibling_sets(group: pd.DataFrame) -> list[np.ndarray]:
+    """Layer 2's sibling sets of a day's cells: one metric and grouping, cells equal in
+    every segment column of the grouping but one (macro suppress_small_cells); each set
+    lists its cell positions ordered as that macro breaks ties (sample size, then the
+    varying value is applied at choice time). Empty without the grouping columns."""
+    if "grouping_name" not in group.columns or not set(SIBLING_COLUMNS) <= set(group.columns):
+        return []
+    sets: list[np.ndarray] = []
+    for varying, other in (SIBLING_COLUMNS, SIBLING_COLUMNS[::-1]):
+        rows = group[group[varying].notna()]
+        if rows.empty:
+            continue
+        keys = rows[["metric_name", "grouping_name"]].astype(str).assign(
+            other=rows[other].astype("string").fillna("\0")
+        )
+        for _, members in keys.groupby(list(keys.columns), sort=False).groups.items():
+            members = np.asarray(members, dtype=int)
+            order = np.argsort(rows.loc[members, varying].astype(str).to_numpy(), kind="stable")
+            sets.append(members[order])
+    return sets
+
+
+def _complete_siblings(
+    sets: list[np.ndarray], sets_of: dict[int, list[int]], suppressed: np.ndarray,
+    suppressible: np.ndarray, sizes: np.ndarray, changed: set[int],
+) -> set[int]:
+    """Layer 2 again on the cells layer 3 added: wherever a sibling set has exactly one
+    suppressed cell, suppress its smallest suppressible unsuppressed cell (sample size,
+    then the varying value), pass after pass, looking only at sets a new cell is in.
+    Marks `suppressed` in place and returns the cells it added."""
+    added: set[int] = set()
+    pending = {s for position in changed for s in sets_of.get(position, ())}
+    while pending:
+        newly: set[int] = set()
+        for s in pending:
+            members = sets[s]
+            if int(suppressed[members].sum()) != 1:
+                continue
+            free = members[suppressible[members] & ~suppressed[members]]
+            if len(free):
+                newly.add(int(free[np.argmin(sizes[free])]))  # first of the smallest: the lower value
+        if not newly:
+            break
+        suppressed[list(newly)] = True
+        added |= newly
+        pending = {s for position in newly for s in sets_of.get(position, ())}
+    return added
+
+
 def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.DataFrame:
     compiled = _compiled_systems(group, shapes)
     values = _value_matrix(group)
     suppressed = group["is_suppressed"].to_numpy(dtype=bool).copy()
     original = suppressed.copy()
     suppressible = group["can_be_suppressed"].to_numpy(dtype=bool)
+    last_resort = _last_resort(group) | suppressible
     sizes = group["sample_size"].fillna(0).to_numpy(dtype=float)
     unprotectable = np.zeros(len(group), dtype=bool)
+    sets = _sibling_sets(group)
+    sets_of: dict[int, list[int]] = defaultdict(list)
+    for s, members in enumerate(sets):
+        for position in members.tolist():
+            sets_of[position].append(s)
     # Only a suppressed part with a non-zero truth can leak: a quantity without one is
     # never solved, and a solve covers only those parts.
     observations, truths = [], []
@@ -531,32 +597,52 @@ def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.Da
         truths.append(truth)
         for position in set(system.positions.tolist()):
             quantities_of[position].append(k)
-    leaks: dict[int, list[tuple[int, tuple[int, ...]]]] = {}
+    leaks: dict[int, list[tuple[int, int, tuple[int, ...]]]] = {}
     touched = set(range(len(compiled)))
     while True:
-        # Each pass hides, for every leak, the smallest suppressible published cell its
-        # recovery uses; passes repeat until no suppressed non-zero part is determined.
-        # A quantity none of whose cells changed keeps its leaks from the last pass.
+        # Each pass hides, for every determined non-zero part, the smallest suppressible
+        # published cell its recovery uses (if it uses none: the smallest empty cell the
+        # rule covers; if none either, the part is unprotectable), then
+        # closes layer 2 again over the added cells; passes repeat until no suppressed
+        # non-zero part is determined. A quantity none of whose cells changed keeps its
+        # leaks from the last pass.
         for k in touched:
             system = compiled[k]
             candidates = observations[k][suppressed[system.positions[observations[k]]]]
             leaks[k] = [
-                (position, used)
-                for position, _, _, _, used in _solve(system, values, suppressed, candidates, truths[k])
+                (j, position, used)
+                for j, position, _, _, _, used in _solve(system, values, suppressed, candidates, truths[k])
             ]
         additions: set[int] = set()
+        unprotectable[:] = False  # what is left after the last pass
         for k in range(len(compiled)):
-            for position, used in leaks.get(k, ()):
+            for j, position, used in leaks.get(k, ()):
                 choices = [p for p in used if suppressible[p] and not suppressed[p]]
                 if not choices:
+                    # The recovery uses only cells layers 1-2 never hide: an empty cell
+                    # the rule covers can still be hidden (see _last_resort).
+                    choices = [p for p in used if last_resort[p] and not suppressed[p]]
+                if choices:
+                    additions.add(min(choices, key=lambda p: (sizes[p], p)))
+                elif not any(p in additions for p in used):
                     unprotectable[position] = True
-                    continue
-                additions.add(min(choices, key=lambda p: (sizes[p], p)))
         if not additions:
             break
         suppressed[list(additions)] = True
+        additions |= _complete_siblings(sets, sets_of, suppressed, suppressible, sizes, additions)
         touched = {k for position in additions for k in quantities_of[position]}
     group["is_suppressed"] = suppressed
     group["is_linked_suppression"] = suppressed & ~original
     group["unprotectable"] = unprotectable
     return group
+
+
+def _last_resort(group: pd.DataFrame) -> np.ndarray:
+    """Cells the small-cell rule covers that layers 1-2 never hide because their sample
+    is empty: a per-10k row of reporters with no impressions that day still publishes
+    its reports, and an empty count still publishes the 0 an inexact link (the same
+    quantity at a longer maturity) is read against. Hidden only when a recovery uses no
+    suppressible cell."""
+    if "suppression_rule" not in group.columns:
+        return np.zeros(len(group), dtype=bool)
+    return (group["suppression_rule"] == "small_cell").to_numpy(dtype=bool)

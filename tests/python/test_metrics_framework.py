@@ -77,12 +77,20 @@ def published(demo_db) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def joined(unsuppressed, published) -> pd.DataFrame:
+def joined(demo_db, unsuppressed, published) -> pd.DataFrame:
     restricted = unsuppressed[
         [*CELL_KEY, "suppression_rule", "grouping_column_1", "grouping_column_2", "numerator", "denominator",
          "value", "sample_size", "ci_lower", "ci_upper"]
     ]
-    return published.merge(restricted, on=CELL_KEY, how="inner", suffixes=("", "_restricted"), validate="1:1")
+    joined = published.merge(restricted, on=CELL_KEY, how="inner", suffixes=("", "_restricted"), validate="1:1")
+    # Cells linked suppression added (docs/privacy.md, layer 3): chosen to stop
+    # differencing across groupings and metrics, not by layer 2's rules.
+    linked = query_df(
+        demo_db, f"select {', '.join(CELL_KEY)}, is_linked_suppression from int_metric_linked_suppression__daily"
+    )
+    joined = joined.merge(linked, on=CELL_KEY, how="left", validate="1:1")
+    joined["is_linked_suppression"] = joined["is_linked_suppression"].fillna(False).astype(bool)
+    return joined
 
 
 def test_grid_size_is_registry_times_segment_values_times_days(demo_db, unsuppressed, published):
@@ -168,7 +176,8 @@ def test_small_cells_are_suppressed_and_zero_cells_are_not(joined):
     small = small_cell & (n >= 1) & (n < SMALL_CELL_THRESHOLD)
     assert small.any(), "the demo should have small cells to suppress"
     assert joined.loc[small, "is_suppressed"].all()
-    assert not joined.loc[n == 0, "is_suppressed"].any()
+    # An empty cell is hidden only by linked suppression, when a recovery uses no other cell.
+    assert not joined.loc[(n == 0) & ~joined["is_linked_suppression"], "is_suppressed"].any()
     assert not joined.loc[~small_cell, "is_suppressed"].any()
 
 
@@ -220,7 +229,7 @@ def test_complementary_cells_are_the_smallest_siblings(joined):
             smallest_shown = cells[in_slot].groupby(fixed, dropna=False)["shown_size"].transform("min")
             ok = smallest_shown.isna() | (cells.loc[in_slot, "sample_size_restricted"] <= smallest_shown)
             cells.loc[in_slot, "justified"] |= ok
-    complementary = cells[cells["is_suppressed"] & ~small]
+    complementary = cells[cells["is_suppressed"] & ~small & ~cells["is_linked_suppression"]]
     assert complementary["justified"].all(), complementary[~complementary["justified"]].head()
 
 

@@ -123,6 +123,126 @@ def test_another_grouping_gives_a_suppressed_cell_away():
     assert privacy.recoverable(privacy.determined_parts(published, shapes, ["metric_date"])).empty
 
 
+def _with_groupings(cells: pd.DataFrame, columns: tuple[str, ...] = ("age_band", "plan")) -> pd.DataFrame:
+    """Layer 2's sibling columns of planted cells: the grouping is the columns not `all`."""
+    named = cells[list(columns)].ne("all")
+    cells = cells.copy()
+    cells["grouping_name"] = named.apply(lambda r: "_x_".join(c for c in columns if r[c]) or "overall", axis=1)
+    values = cells[list(columns)].where(named)
+    cells["segment_value_1"] = values.bfill(axis=1).iloc[:, 0]
+    cells["segment_value_2"] = values.iloc[:, 1].where(values.iloc[:, 0].notna())
+    return cells
+
+
+def _lone_sibling_sets(cells: pd.DataFrame) -> list[tuple]:
+    """Sibling sets (as the dbt test assert_no_lone_suppressed_sibling) with exactly one
+    suppressed cell and a non-empty shown one."""
+    lone = []
+    for varying, other in (("segment_value_1", "segment_value_2"), ("segment_value_2", "segment_value_1")):
+        rows = cells[cells[varying].notna()].assign(_other=lambda d: d[other].fillna("-"))
+        for key, members in rows.groupby(["metric_name", "grouping_name", "_other"]):
+            shown = members[~members["is_suppressed"] & (members["true_sample_size"] > 0)]
+            if members["is_suppressed"].sum() == 1 and len(shown):
+                lone.append(key)
+    return lone
+
+
+def _protectable(cells: pd.DataFrame) -> pd.DataFrame:
+    return cells.assign(
+        numerator=cells["true_numerator"], denominator=cells["true_denominator"],
+        sample_size=cells["true_sample_size"], can_be_suppressed=cells["true_sample_size"] > 0,
+    )
+
+
+def _published(protected: pd.DataFrame) -> pd.DataFrame:
+    shown = ~protected["is_suppressed"]
+    return protected.assign(
+        true_numerator=protected["numerator"], true_denominator=protected["denominator"],
+        true_sample_size=protected["sample_size"],
+        numerator=protected["numerator"].where(shown), denominator=protected["denominator"].where(shown),
+        sample_size=protected["sample_size"].where(shown),
+    )
+
+
+def test_layer_two_is_closed_again_over_the_cells_layer_three_adds():
+    """A cell layer 3 hides (here under_13 x free) can be alone in a sibling set of its own
+    grouping, which a reader closes by subtraction from the set's total; protect() runs
+    layer 2 again over every cell it adds, to a fixed point, with layer 2's choice
+    (smallest sample size, then the lower value), as the dbt test
+    assert_no_lone_suppressed_sibling requires."""
+    fcm = "first_contact_messages"
+    rows = [
+        _cell(fcm, 345), _cell(fcm, 230, plan="free"), _cell(fcm, 115, plan="premium"),
+        _cell(fcm, 95, age_band="under_13"), _cell(fcm, 100, age_band="13_15"), _cell(fcm, 150, age_band="18_24"),
+        _cell(fcm, 60, age_band="under_13", plan="free"), _cell(fcm, 35, age_band="under_13", plan="premium"),
+        _cell(fcm, 70, age_band="13_15", plan="free"), _cell(fcm, 30, age_band="13_15", plan="premium"),
+        _cell(fcm, 100, age_band="18_24", plan="free"), _cell(fcm, 50, age_band="18_24", plan="premium"),
+    ]
+    cells = privacy._in_cell_order(_with_groupings(pd.DataFrame(rows)))
+    sets = privacy._sibling_sets(cells)
+    sets_of: dict[int, list[int]] = {}
+    for s, members in enumerate(sets):
+        for position in members.tolist():
+            sets_of.setdefault(position, []).append(s)
+    added = int(np.flatnonzero((cells["age_band"] == "under_13") & (cells["plan"] == "free"))[0])
+    suppressed = np.zeros(len(cells), dtype=bool)
+    suppressed[added] = True  # what layer 3 hid
+    assert _lone_sibling_sets(cells.assign(is_suppressed=suppressed))
+    closed = privacy._complete_siblings(
+        sets, sets_of, suppressed, np.ones(len(cells), dtype=bool),
+        cells["true_sample_size"].to_numpy(dtype=float), {added},
+    )
+    hidden = set(zip(cells.loc[suppressed, "age_band"], cells.loc[suppressed, "plan"]))
+    # under_13 row: premium (35); free column: 13_15 (70 < 100); then 13_15 row: premium
+    # (30); premium column then holds under_13 and 13_15: two, closed.
+    assert hidden == {("under_13", "free"), ("under_13", "premium"), ("13_15", "free"), ("13_15", "premium")}
+    assert len(closed) == 3
+    assert not _lone_sibling_sets(cells.assign(is_suppressed=suppressed))
+
+
+def test_a_determined_part_leaks_even_when_an_inexact_link_misses_the_truth():
+    """unwanted_contact_rate's denominator is first-contact messages at 6 days' maturity,
+    first_contact_messages counts them at 3: the reader's 300 - 200 - 72 = 28 is not the
+    suppressed 30, but it discloses it all the same and must count as a leak."""
+    shapes = _shapes([
+        _registry_row("first_contact_messages", "count", "age_band"),
+        _registry_row("unwanted_contact_rate", "proportion", "age_band"),
+    ])
+    cells = pd.DataFrame([
+        _cell("first_contact_messages", 300),
+        _cell("first_contact_messages", 30, suppressed=True, age_band="under_13"),
+        _cell("first_contact_messages", 70, suppressed=True, age_band="13_15"),
+        _cell("first_contact_messages", 200, age_band="18_24"),
+        _cell("unwanted_contact_rate", 20, 305),
+        _cell("unwanted_contact_rate", 3, 31, suppressed=True, age_band="under_13"),
+        _cell("unwanted_contact_rate", 8, 72, age_band="13_15"),
+        _cell("unwanted_contact_rate", 9, 202, age_band="18_24"),
+    ])
+    audit = privacy.determined_parts(cells, shapes, ["metric_date"])
+    leaks = privacy.recoverable(audit)
+    under_13 = leaks[(leaks["metric_name"] == "first_contact_messages") & (leaks["age_band"] == "under_13")]
+    assert len(under_13) == 2  # numerator and sample size
+    assert under_13["recovered"].round(6).tolist() == [28, 28] and under_13["truth"].tolist() == [30, 30]
+    protected = privacy.protect(_protectable(cells), shapes, ["metric_date"])
+    assert privacy.recoverable(privacy.determined_parts(_published(protected), shapes, ["metric_date"])).empty
+
+
+def test_a_leak_no_suppressible_cell_can_hide_is_reported_unprotectable():
+    """A suppressed count whose complement is a cell the rule does not cover (here a cell
+    marked not suppressible): protect() cannot hide it and says so, never silently."""
+    shapes = _shapes([_registry_row("first_contact_messages", "count", "age_band")])
+    cells = _protectable(pd.DataFrame([
+        _cell("first_contact_messages", 300),
+        _cell("first_contact_messages", 30, suppressed=True, age_band="under_13"),
+        _cell("first_contact_messages", 70, age_band="13_15"),
+        _cell("first_contact_messages", 200, age_band="18_24"),
+    ]))
+    cells["can_be_suppressed"] = False
+    protected = privacy.protect(cells, shapes, ["metric_date"])
+    assert protected.loc[protected["unprotectable"], "age_band"].tolist() == ["under_13"]
+    assert not protected["is_linked_suppression"].any()
+
+
 def _audit_build(db: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     keys = ["metric_date", "metric_name", *privacy.SEGMENT_COLUMNS]
     with duckdb.connect(str(db), read_only=True) as con:
@@ -163,41 +283,61 @@ def test_exact_links_hold_in_the_restricted_truth(demo_db):
         assert (joined[part] == joined["numerator_source"]).all(), (metric, part, link)
 
 
-def test_without_linked_suppression_the_demo_leaks(demo_db):
-    """The default build (var linked_suppression off) has the leaks the review found:
-    the audit sees them (this is what the opt-in linked suppression removes)."""
+def _rebuilt_without_linked_suppression(config, tmp_path: Path) -> Path:
+    """A copy of a build whose metrics_daily is rebuilt with the var explicitly off."""
+    copy = tmp_path / "unlinked.duckdb"
+    shutil.copy(config.db_path, copy)
+    unlinked = dataclasses.replace(
+        config, db_path=copy, target_path=tmp_path / "target",
+        extra_vars={**config.extra_vars, "linked_suppression": False},
+    )
+    run_dbt(["run", "--select", "metrics_daily"], unlinked, stream=False)
+    return copy
+
+
+def _linked_cells(db: Path) -> tuple[int, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        added = con.execute(
+            "select count_if(is_linked_suppression) from int_metric_linked_suppression__daily"
+        ).fetchone()[0]
+        suppressed = con.execute("select count_if(is_suppressed) from metrics_daily").fetchone()[0]
+    return added, suppressed
+
+
+def test_linked_suppression_leaves_the_demo_no_recoverable_cell(demo_db, demo_config, tmp_path):
+    """The default demo build (linked suppression on) has no suppressed non-zero part a
+    reader can solve for; with the var explicitly off the audit finds the leaks the review
+    found (so it can fail)."""
     audit, leaks = _audit_build(demo_db)
     assert len(audit) > 1000
-    assert len(leaks) > 0
-    assert {"active_users", "reports_per_10k_active_users"} & set(leaks["metric_name"])
+    assert leaks.empty, leaks.groupby(["metric_name", "part"]).size().to_string()
+    unlinked_audit, unlinked_leaks = _audit_build(_rebuilt_without_linked_suppression(demo_config, tmp_path))
+    assert len(unlinked_leaks) > 1000
+    assert {"active_users", "reports_per_10k_active_users"} <= set(unlinked_leaks["metric_name"])
+    added, suppressed = _linked_cells(demo_db)
+    assert 0 < added < suppressed
+    print(f"demo: linked suppression adds {added} cells ({suppressed} suppressed); "
+          f"without it {len(unlinked_leaks)} parts leak")
 
 
 def test_linked_suppression_leaves_no_recoverable_cell(landing_build, tmp_path):
-    """With linked suppression on, a reader of metrics_daily recovers no suppressed
-    non-zero part; the number of extra cells it costs is measured."""
+    """The generated landing build (linked suppression on by default): a reader of
+    metrics_daily recovers no suppressed non-zero part; without it, some."""
     config, _ = landing_build
-    copy = tmp_path / "linked.duckdb"
-    shutil.copy(config.db_path, copy)
-    linked = dataclasses.replace(
-        config, db_path=copy, target_path=tmp_path / "target",
-        extra_vars={**config.extra_vars, "linked_suppression": True},
-    )
-    run_dbt(["run", "--select", "int_metric_linked_suppression__daily", "metrics_daily"], linked, stream=False)
-    before, leaks_before = _audit_build(Path(config.db_path))
-    after, leaks_after = _audit_build(copy)
-    assert len(leaks_before) > 0  # the small landing build leaks without it
-    assert leaks_after.empty, leaks_after.groupby(["metric_name", "part"]).size().to_string()
-    with duckdb.connect(str(copy), read_only=True) as con:
-        added = con.execute("select count(*) from int_metric_linked_suppression__daily").fetchone()[0]
-        suppressed = con.execute("select count_if(is_suppressed) from metrics_daily").fetchone()[0]
+    _, leaks = _audit_build(Path(config.db_path))
+    _, leaks_unlinked = _audit_build(_rebuilt_without_linked_suppression(config, tmp_path))
+    assert len(leaks_unlinked) > 0  # the small landing build leaks without it
+    assert leaks.empty, leaks.groupby(["metric_name", "part"]).size().to_string()
+    added, suppressed = _linked_cells(Path(config.db_path))
     assert 0 < added < suppressed
-    print(f"linked suppression: {added} extra cells of {suppressed} suppressed")
+    print(f"landing: linked suppression adds {added} cells ({suppressed} suppressed)")
 
 
 def test_the_fast_solver_suppresses_what_a_plain_lstsq_would(demo_config):
     """The compiled, per-quantity incremental solver of protect() picks the same cells as
     the straightforward algorithm (every pass: every quantity, one least-squares solve over
-    all published rows), reimplemented here independently on a few demo days."""
+    all published rows, then layer 2 over every sibling set), reimplemented here
+    independently on a few demo days."""
     with duckdb.connect(str(demo_config.db_path), read_only=True) as con:
         cells = con.execute("""
             select * from int_metric_suppression__daily
@@ -227,6 +367,7 @@ def _plain_protect(group: pd.DataFrame, shapes) -> np.ndarray:
     systems = privacy._systems_for(group, shapes)
     suppressed = group["is_suppressed"].to_numpy(dtype=bool).copy()
     suppressible = group["can_be_suppressed"].to_numpy(dtype=bool)
+    covered = (group["suppression_rule"] == "small_cell").to_numpy(dtype=bool)
     sizes = group["sample_size"].fillna(0).to_numpy(dtype=float)
     while True:
         additions = set()
@@ -254,11 +395,34 @@ def _plain_protect(group: pd.DataFrame, shapes) -> np.ndarray:
                     continue
                 used = [positions[i] for i in np.flatnonzero(np.abs(coefficients[:, j]) > 1e-9)]
                 choices = [p for p in used if p is not None and suppressible[p] and not suppressed[p]]
+                if not choices:  # only cells layers 1-2 never hide: an empty covered cell
+                    choices = [p for p in used if p is not None and covered[p] and not suppressed[p]]
                 if choices:
                     additions.add(min(choices, key=lambda p: (sizes[p], p)))
         if not additions:
             return suppressed
         suppressed[list(additions)] = True
+        _plain_layer_two(group, suppressed, suppressible, sizes)
+
+
+def _plain_layer_two(group: pd.DataFrame, suppressed: np.ndarray, suppressible: np.ndarray, sizes) -> None:
+    """Layer 2 the obvious way, every set every pass: a set with exactly one suppressed
+    cell gets its smallest suppressible shown cell (then the lower varying value)."""
+    while True:
+        newly = set()
+        for varying, other in (("segment_value_1", "segment_value_2"), ("segment_value_2", "segment_value_1")):
+            rows = group[group[varying].notna()]
+            keys = [rows["metric_name"], rows["grouping_name"], rows[other].fillna("-")]
+            for _, members in rows.groupby(keys).groups.items():
+                members = list(members)
+                if sum(suppressed[m] for m in members) != 1:
+                    continue
+                free = [m for m in members if suppressible[m] and not suppressed[m]]
+                if free:
+                    newly.add(min(free, key=lambda m: (sizes[m], str(group.at[m, varying]))))
+        if not newly:
+            return
+        suppressed[list(newly)] = True
 
 
 def test_reference_seeds_describe_every_registry_column():
