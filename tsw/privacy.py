@@ -55,6 +55,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from tsw.privacy_cycles import CycleCloser
+
 SEGMENT_COLUMNS: tuple[str, ...] = ("age_band", "region", "plan", "surface", "policy_category", "feature")
 PARTS: tuple[str, ...] = ("numerator", "denominator", "sample_size")
 # Layer 2's sibling columns (macro suppress_small_cells): a grouping's first and second
@@ -309,6 +311,7 @@ class _Compiled:
     row_ids: np.ndarray  # observation -> id of its functional (equal functionals share one)
     constraints: np.ndarray  # margin constraints, deduplicated
     is_constraint_id: np.ndarray  # functional id -> equal to a constraint row
+    basis_keys: tuple = ()  # basis column -> (table column, age band, value) (tsw.privacy_cycles)
 
 
 def _compile(quantity: str, system: _System) -> _Compiled:
@@ -332,6 +335,7 @@ def _compile(quantity: str, system: _System) -> _Compiled:
         row_ids=inverse[n_constraints:].astype(int),
         constraints=constraints[kept] if kept else constraints[:0],
         is_constraint_id=np.isin(np.arange(len(first)), inverse[:n_constraints]),
+        basis_keys=tuple(index),
     )
 
 
@@ -581,6 +585,7 @@ def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.Da
     suppressible = group["can_be_suppressed"].to_numpy(dtype=bool)
     last_resort = _last_resort(group) | suppressible
     sizes = group["sample_size"].fillna(0).to_numpy(dtype=float)
+    cost_of = _hiding_costs(group, suppressible, last_resort, sizes)
     unprotectable = np.zeros(len(group), dtype=bool)
     sets = _sibling_sets(group)
     sets_of: dict[int, list[int]] = defaultdict(list)
@@ -597,15 +602,24 @@ def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.Da
         truths.append(truth)
         for position in set(system.positions.tolist()):
             quantities_of[position].append(k)
+    closer = CycleCloser(compiled, truths, cost_of)
+    # Layers 1-2 hid a cell, but another metric may publish the same quantity cell (a
+    # link): the copies get the same mask before anything is solved.
+    first = {int(p) for p in np.flatnonzero(suppressed)}
+    _, linked = closer._closure(first, suppressed)
+    linked = {p for p in linked - first if cost_of[p] < np.inf}
+    suppressed[list(linked)] = True
+    linked |= _complete_siblings(sets, sets_of, suppressed, suppressible, sizes, linked)
     leaks: dict[int, list[tuple[int, int, tuple[int, ...]]]] = {}
     touched = set(range(len(compiled)))
     while True:
-        # Each pass hides, for every determined non-zero part, the smallest suppressible
-        # published cell its recovery uses (if it uses none: the smallest empty cell the
-        # rule covers; if none either, the part is unprotectable), then
-        # closes layer 2 again over the added cells; passes repeat until no suppressed
-        # non-zero part is determined. A quantity none of whose cells changed keeps its
-        # leaks from the last pass.
+        # Each pass closes, for every determined non-zero part, the cheapest cycle of
+        # hidden cells through it (tsw.privacy_cycles); where no cycle avoids a cell that
+        # must stay published it falls back to hiding the smallest suppressible cell the
+        # recovery uses (if it uses none: the smallest empty cell the rule covers; if none
+        # either, the part is unprotectable); then layer 2 again over the added cells.
+        # Passes repeat until no suppressed non-zero part is determined. A quantity none
+        # of whose cells changed keeps its leaks from the last pass.
         for k in touched:
             system = compiled[k]
             candidates = observations[k][suppressed[system.positions[observations[k]]]]
@@ -614,27 +628,60 @@ def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.Da
                 for j, position, _, _, _, used in _solve(system, values, suppressed, candidates, truths[k])
             ]
         additions: set[int] = set()
+        hidden = suppressed.copy()
         unprotectable[:] = False  # what is left after the last pass
         for k in range(len(compiled)):
+            vectors: list[tuple] = []
             for j, position, used in leaks.get(k, ()):
-                choices = [p for p in used if suppressible[p] and not suppressed[p]]
+                if closer.moves(k, j, vectors):
+                    continue  # a cycle closed this pass already leaves it undetermined
+                found = closer.close(k, j, hidden)
+                if found is not None:
+                    cells, vector = found
+                    vectors.append(vector)
+                    hidden[list(cells)] = True
+                    additions |= cells
+                    continue
+                choices = [p for p in used if suppressible[p] and not hidden[p] and cost_of[p] < np.inf]
                 if not choices:
                     # The recovery uses only cells layers 1-2 never hide: an empty cell
                     # the rule covers can still be hidden (see _last_resort).
-                    choices = [p for p in used if last_resort[p] and not suppressed[p]]
+                    choices = [p for p in used if last_resort[p] and not hidden[p] and cost_of[p] < np.inf]
                 if choices:
-                    additions.add(min(choices, key=lambda p: (sizes[p], p)))
-                elif not any(p in additions for p in used):
+                    choice = min(choices, key=lambda p: (sizes[p], p))
+                    _, cells = closer._closure({choice}, hidden)
+                    cells = {p for p in cells if cost_of[p] < np.inf}
+                    hidden[list(cells)] = True
+                    additions |= cells
+                elif not any(hidden[p] for p in used):
                     unprotectable[position] = True
         if not additions:
             break
         suppressed[list(additions)] = True
         additions |= _complete_siblings(sets, sets_of, suppressed, suppressible, sizes, additions)
-        touched = {k for position in additions for k in quantities_of[position]}
+        touched = {k for position in additions | linked for k in quantities_of[position]}
+        linked = set()
     group["is_suppressed"] = suppressed
     group["is_linked_suppression"] = suppressed & ~original
     group["unprotectable"] = unprotectable
     return group
+
+
+EMPTY_CELL_COST = 50.0  # an empty cell hidden in a cycle: as dear as a cell at the threshold
+
+
+def _hiding_costs(group: pd.DataFrame, suppressible: np.ndarray, last_resort: np.ndarray,
+                  sizes: np.ndarray) -> np.ndarray:
+    """What hiding each cell costs a reader: its sample size; an empty covered cell
+    EMPTY_CELL_COST (a cycle through empty cells can be narrowed by non-negativity);
+    infinity for cells that stay published (a metric's grand total, cells the small-cell
+    rule does not cover)."""
+    cost = np.where(suppressible, sizes, np.where(last_resort, EMPTY_CELL_COST, np.inf))
+    grand = np.ones(len(group), dtype=bool)
+    for column in SEGMENT_COLUMNS:
+        grand &= (group[column] == "all").to_numpy(dtype=bool)
+    cost[grand] = np.inf
+    return cost
 
 
 def _last_resort(group: pd.DataFrame) -> np.ndarray:
