@@ -586,6 +586,7 @@ def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.Da
     last_resort = _last_resort(group) | suppressible
     sizes = group["sample_size"].fillna(0).to_numpy(dtype=float)
     cost_of = _hiding_costs(group, suppressible, last_resort, sizes)
+    fallback_cost = np.where(last_resort, 0.0, np.inf)  # the greedy may hide a grand total
     unprotectable = np.zeros(len(group), dtype=bool)
     sets = _sibling_sets(group)
     sets_of: dict[int, list[int]] = defaultdict(list)
@@ -606,7 +607,7 @@ def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.Da
     # Layers 1-2 hid a cell, but another metric may publish the same quantity cell (a
     # link): the copies get the same mask before anything is solved.
     first = {int(p) for p in np.flatnonzero(suppressed)}
-    _, linked = closer._closure(first, suppressed)
+    _, linked = closer.closure(first, suppressed)
     linked = {p for p in linked - first if cost_of[p] < np.inf}
     suppressed[list(linked)] = True
     linked |= _complete_siblings(sets, sets_of, suppressed, suppressible, sizes, linked)
@@ -642,15 +643,11 @@ def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.Da
                     hidden[list(cells)] = True
                     additions |= cells
                     continue
-                choices = [p for p in used if suppressible[p] and not hidden[p] and cost_of[p] < np.inf]
-                if not choices:
-                    # The recovery uses only cells layers 1-2 never hide: an empty cell
-                    # the rule covers can still be hidden (see _last_resort).
-                    choices = [p for p in used if last_resort[p] and not hidden[p] and cost_of[p] < np.inf]
-                if choices:
-                    choice = min(choices, key=lambda p: (sizes[p], p))
-                    _, cells = closer._closure({choice}, hidden)
-                    cells = {p for p in cells if cost_of[p] < np.inf}
+                # The recovery uses only cells layers 1-2 never hide or that cycles keep
+                # (a grand total): the smallest suppressible cell it uses, else an empty
+                # cell the rule covers (see _last_resort), whose copies can all be hidden.
+                cells = _fallback(closer, used, hidden, suppressible, last_resort, sizes, fallback_cost)
+                if cells:
                     hidden[list(cells)] = True
                     additions |= cells
                 elif not any(hidden[p] for p in used):
@@ -665,6 +662,19 @@ def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.Da
     group["is_linked_suppression"] = suppressed & ~original
     group["unprotectable"] = unprotectable
     return group
+
+
+def _fallback(closer: CycleCloser, used: tuple[int, ...], hidden: np.ndarray, suppressible: np.ndarray,
+              last_resort: np.ndarray, sizes: np.ndarray, fallback_cost: np.ndarray) -> set[int]:
+    """The greedy choice where no cycle exists: the smallest suppressible cell the recovery
+    uses (then an empty covered one), with every copy of its parts; cells whose copies
+    include a cell the rule does not cover are skipped. Empty when none qualifies."""
+    for eligible in (suppressible, last_resort):
+        for p in sorted((p for p in used if eligible[p] and not hidden[p]), key=lambda p: (sizes[p], p)):
+            cost, cells = closer.closure({p}, hidden, fallback_cost)
+            if cost < np.inf:
+                return cells
+    return set()
 
 
 EMPTY_CELL_COST = 50.0  # an empty cell hidden in a cycle: as dear as a cell at the threshold

@@ -86,16 +86,19 @@ class CycleCloser:
             if c in self.unit_obs[k]:
                 observations = np.concatenate([observations, self.unit_obs[k][c]])
         cells = {int(p) for p in system.positions[observations].tolist() if not hidden[p]}
-        return self._closure(cells, hidden)
+        return self.closure(cells, hidden)
 
-    def _closure(self, cells: set[int], hidden: np.ndarray) -> tuple[float, set[int]]:
-        """`cells` plus every published copy of their parts' functionals, transitively."""
+    def closure(self, cells: set[int], hidden: np.ndarray,
+                cost_of: np.ndarray | None = None) -> tuple[float, set[int]]:
+        """`cells` plus every published copy of their parts' functionals, transitively,
+        and what hiding them costs (`cost_of`, default the cycles' costs)."""
+        cost_of = self.cost_of if cost_of is None else cost_of
         pending = list(cells)
         out = set(cells)
         cost = 0.0
         while pending:
             position = pending.pop()
-            cost += self.cost_of[position]
+            cost += cost_of[position]
             if cost == np.inf:
                 return cost, out
             for k, j in self.cell_obs.get(position, ()):
