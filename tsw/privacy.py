@@ -33,11 +33,13 @@ the published cells determine it:
   value can miss the truth by a few and still disclose it).
 
 `protect()` is the suppression that passes the audit: starting from the small-cell and
-complementary flags, it repeatedly finds determined non-zero suppressed parts and
-suppresses, for each, the smallest suppressible published cell that takes part in
-recovering it (an empty cell the rule covers when the recovery uses no other), then runs
-layer 2's complementary rule again over the cells it added, until nothing is determined;
-a part no cell can hide is reported `unprotectable` (a dbt test fails on it).
+complementary flags, it hides every published copy of a hidden cell's parts (one mask
+per quantity cell), then repeatedly finds determined non-zero suppressed parts and closes,
+for each, the cheapest cycle of hidden cells through it (`tsw.privacy_cycles`: a
+rectangle, a pair of age bands in every table, a pair of columns), falling back to the
+smallest suppressible cell the recovery uses where no cycle exists, and runs layer 2's
+complementary rule again over the cells it added, until nothing is determined; a part no
+cell can hide is reported `unprotectable` (a dbt test fails on it).
 
 Cost: each quantity's system is compiled into matrices once per cell layout (every day
 of a build has the same cells) and solved with one factorization per pass; `protect()`
