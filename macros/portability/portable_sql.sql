@@ -136,10 +136,14 @@
 {%- endmacro %}
 
 {% macro spark__milliseconds_between(start_timestamp, end_timestamp) -%}
-    {#- date_diff counts millisecond boundaries crossed: the difference of the floored epochs. -#}
-    (
-        cast(floor(unix_micros({{ end_timestamp }}) / 1000) as bigint)
-        - cast(floor(unix_micros({{ start_timestamp }}) / 1000) as bigint)
+    {#-
+        date_diff counts millisecond boundaries crossed: the difference of the floored epochs.
+        A double (whole numbers, exact): Spark divides an integer by a decimal literal such as
+        3600000.0 in decimal arithmetic, rounded to 6-9 places, where DuckDB gives a double.
+    -#}
+    cast(
+        floor(unix_micros({{ end_timestamp }}) / 1000) - floor(unix_micros({{ start_timestamp }}) / 1000)
+        as double
     )
 {%- endmacro %}
 
@@ -256,4 +260,65 @@
 
 {% macro spark__list_of(expressions) -%}
     array({{ expressions | join(', ') }})
+{%- endmacro %}
+
+{% macro text_list(values) -%}
+    {#- A list literal of text constants (values: Python strings, quoted here). -#}
+    {%- set quoted = [] -%}
+    {%- for value in values -%}
+        {%- do quoted.append("'" ~ (value | replace("'", "''")) ~ "'") -%}
+    {%- endfor -%}
+    {{- return(list_of(quoted)) -}}
+{%- endmacro %}
+
+{% macro empty_text_list() -%}
+    {#- An empty list of text. -#}
+    {{- return(adapter.dispatch('empty_text_list', 'tsw')()) -}}
+{%- endmacro %}
+
+{% macro default__empty_text_list() -%}
+    cast([] as varchar [])
+{%- endmacro %}
+
+{% macro spark__empty_text_list() -%}
+    cast(array() as array<string>)
+{%- endmacro %}
+
+{% macro list_length(list_expr) -%}
+    {#- The number of elements of a list (DuckDB len, Spark size). -#}
+    {{- return(adapter.dispatch('list_length', 'tsw')(list_expr)) -}}
+{%- endmacro %}
+
+{% macro default__list_length(list_expr) -%}
+    len({{ list_expr }})
+{%- endmacro %}
+
+{% macro spark__list_length(list_expr) -%}
+    size({{ list_expr }})
+{%- endmacro %}
+
+{% macro list_join(list_expr, separator) -%}
+    {#- The list's elements joined by a separator (DuckDB array_to_string, Spark array_join). -#}
+    {{- return(adapter.dispatch('list_join', 'tsw')(list_expr, separator)) -}}
+{%- endmacro %}
+
+{% macro default__list_join(list_expr, separator) -%}
+    array_to_string({{ list_expr }}, '{{ separator }}')
+{%- endmacro %}
+
+{% macro spark__list_join(list_expr, separator) -%}
+    array_join({{ list_expr }}, '{{ separator }}')
+{%- endmacro %}
+
+{% macro sorted_distinct_list(value_expr) -%}
+    {#- Aggregate: the sorted list of the distinct non-null values. -#}
+    {{- return(adapter.dispatch('sorted_distinct_list', 'tsw')(value_expr)) -}}
+{%- endmacro %}
+
+{% macro default__sorted_distinct_list(value_expr) -%}
+    list_sort(list(distinct {{ value_expr }}))
+{%- endmacro %}
+
+{% macro spark__sorted_distinct_list(value_expr) -%}
+    array_sort(collect_set({{ value_expr }}))
 {%- endmacro %}

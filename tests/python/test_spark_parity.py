@@ -30,11 +30,21 @@ RELATIVE_TOLERANCE = 1e-9
 ABSOLUTE_TOLERANCE = 1e-12
 
 SEGMENT_COLUMNS = ["age_band", "region", "plan", "surface", "policy_category", "feature"]
+DAILY_KEY = ["metric_name", "metric_date", *SEGMENT_COLUMNS]
+PERIODIC_KEY = ["metric_name", "period_grain", "period_start", *SEGMENT_COLUMNS]
 TABLE_KEYS = {
-    "metrics_daily": ["metric_name", "metric_date", *SEGMENT_COLUMNS],
-    "metrics_periodic": ["metric_name", "period_grain", "period_start", *SEGMENT_COLUMNS],
+    "metrics_daily": DAILY_KEY,
+    "metrics_periodic": PERIODIC_KEY,
+    # Every metric cell before suppression (restricted marts): the metric units' values,
+    # intervals, sample sizes and finality, upstream of the suppression.
+    "fct_metrics_daily_unsuppressed": DAILY_KEY,
+    "fct_metrics_periodic_unsuppressed": PERIODIC_KEY,
 }
 PUBLISHED_SELECTOR = ["+metrics_daily", "+metrics_periodic"]
+# Spark builds up to the unsuppressed cells: the complementary suppression (a recursive CTE
+# with window functions) does not run on Spark yet (docs/spec_decisions.md, 16.8).
+SPARK_SELECTOR = ["+fct_metrics_daily_unsuppressed", "+fct_metrics_periodic_unsuppressed"]
+NOT_ON_SPARK_YET = {"metrics_daily", "metrics_periodic"}
 
 
 def spark_table_dir(warehouse: Path, table: str) -> Path:
@@ -50,6 +60,8 @@ def cell_differences(duckdb_path: Path, warehouse: Path, table: str) -> tuple[in
     """
     key = TABLE_KEYS[table]
     con = duckdb.connect()
+    # Spark writes its (session-zone UTC) timestamps as instants: read them back in UTC.
+    con.execute("set TimeZone = 'UTC'")
     con.execute(f"attach '{duckdb_path}' as duck (read_only)")
     parquet_glob = str(spark_table_dir(warehouse, table) / "*.parquet")
     con.execute(f"create view spark_rows as select * from read_parquet('{parquet_glob}')")
@@ -95,8 +107,9 @@ def cell_differences(duckdb_path: Path, warehouse: Path, table: str) -> tuple[in
 
 @pytest.fixture(scope="module")
 def parity_builds(tmp_path_factory) -> tuple[Path, Path]:
-    """The demo seeds built on DuckDB (full build with tests) and on Spark (seeds and the
-    models the two published tables depend on), both as of the demo's as-of date."""
+    """The demo seeds built on DuckDB (the published tables and their parents, with their
+    tests) and on Spark (seeds and the models up to the unsuppressed cells), both as of the
+    demo's as-of date."""
     root = tmp_path_factory.mktemp("spark_parity")
     as_of = date.fromisoformat(demo_scenario()["as_of_date"])
     duck = BuildConfig(db_path=root / "duck.duckdb", target_path=root / "target_duck", as_of_date=as_of, target="ci")
@@ -109,7 +122,7 @@ def parity_builds(tmp_path_factory) -> tuple[Path, Path]:
     os.environ["TSW_SPARK_WAREHOUSE"] = str(warehouse)
     try:
         run_dbt(["seed"], spark, stream=False)
-        run_dbt(["run", "--select", *PUBLISHED_SELECTOR], spark, stream=False)
+        run_dbt(["run", "--select", *SPARK_SELECTOR], spark, stream=False)
     finally:
         if previous is None:
             os.environ.pop("TSW_SPARK_WAREHOUSE", None)
@@ -118,9 +131,23 @@ def parity_builds(tmp_path_factory) -> tuple[Path, Path]:
     return duck.db_path, warehouse
 
 
-@pytest.mark.parametrize("table", sorted(TABLE_KEYS))
-def test_published_metrics_equal_on_duckdb_and_spark(parity_builds, table):
+@pytest.mark.parametrize(
+    "table",
+    [
+        pytest.param(
+            table,
+            marks=pytest.mark.xfail(
+                strict=True, reason="complementary suppression not on Spark yet (spec decision 16.8)"
+            ),
+        )
+        if table in NOT_ON_SPARK_YET
+        else table
+        for table in sorted(TABLE_KEYS)
+    ],
+)
+def test_metrics_equal_on_duckdb_and_spark(parity_builds, table):
     duckdb_path, warehouse = parity_builds
+    assert spark_table_dir(warehouse, table).is_dir(), f"{table} was not built on Spark"
     cells, differing, sample = cell_differences(duckdb_path, warehouse, table)
     assert cells > 0
     assert differing == 0, f"{table}: {differing} of {cells} cells differ, e.g. {sample}"
