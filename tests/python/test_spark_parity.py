@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.python.conftest import demo_scenario
+from conftest import demo_scenario
 from tsw.dbt_runner import BuildConfig, run_dbt
 
 pytest.importorskip("dbt.adapters.spark", reason="the Spark extras are not installed: make setup-spark")
