@@ -20,7 +20,7 @@
             this ~ " has no " ~ column_name ~ " column (it was built before it became incremental): "
             ~ "rebuild it with --full-refresh (tsw nightly --full-refresh, or dbt build --full-refresh).") }}
     {%- endif -%}
-    {%- set result = run_query('select cast(max(' ~ column_name ~ ') as varchar) from ' ~ this) -%}
+    {%- set result = run_query('select cast(max(' ~ column_name ~ ') as string) from ' ~ this) -%}
     {%- set previous = result.columns[0].values()[0] -%}
     {%- if previous is none -%}
         {{- return(none) -}}
@@ -88,7 +88,7 @@
         {{- return(none) -}}
     {%- endif -%}
     {%- set result = run_query(
-        "select cast(max(ingested_at) as varchar), max(ingested_at) >= " ~ knowledge_instant()
+        "select cast(max(ingested_at) as string), max(ingested_at) >= " ~ knowledge_instant()
         ~ " from " ~ this) -%}
     {%- set latest = result.columns[0].values()[0] -%}
     {%- if latest is none -%}

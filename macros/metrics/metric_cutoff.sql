@@ -11,7 +11,7 @@
     {#- The distinct maturities of the registry metrics that read source_table (registry source_tables). -#}
     select distinct cast(maturity_days as integer) as maturity_days
     from {{ ref('metric_registry') }}
-    where list_contains(string_split(source_tables, '|'), '{{ source_table }}')
+    where {{ list_has(split_text('source_tables', '|'), "'" ~ source_table ~ "'") }}
 {%- endmacro %}
 
 {% macro metric_cutoff_copies(relation, date_expression, source_table) -%}
@@ -45,7 +45,7 @@
 
 {% macro version_known_at_cutoff(cutoff_at, known_from, known_until) -%}
     {#- A versioned row (one copy valid from known_from until known_until) is the latest copy at a cut-off. -#}
-    ({{ cutoff_at }} > {{ known_from }} and {{ cutoff_at }} <= coalesce({{ known_until }}, 'infinity'))
+    ({{ cutoff_at }} > {{ known_from }} and {{ cutoff_at }} <= coalesce({{ known_until }}, {{ timestamp_infinity() }}))
 {%- endmacro %}
 
 {% macro metric_cutoff_copy(relation, date_expression, metric_name) -%}

@@ -49,7 +49,7 @@ child_cells as (
         {%- for column in columns %}
             {{ column }},
         {%- endfor %}
-        unnest([grouping_column_1, grouping_column_2]) as varied_column
+        {{ explode_list(list_of(['grouping_column_1', 'grouping_column_2'])) }} as varied_column
     from additive_metrics
 
 ),
@@ -148,7 +148,7 @@ cells as (
         published.*,
         unsuppressed.grouping_name,
         unsuppressed.sample_size as unsuppressed_sample_size,
-        unnest([unsuppressed.grouping_column_1, unsuppressed.grouping_column_2]) as varied_column
+        {{ explode_list(list_of(['unsuppressed.grouping_column_1', 'unsuppressed.grouping_column_2'])) }} as varied_column
     from published
     inner join unsuppressed
         on

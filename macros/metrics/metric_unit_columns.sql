@@ -28,16 +28,16 @@
     -#}
     {%- set name_sql = metric_name if metric_name.startswith("'") or '.' in metric_name or ' ' in metric_name
         else "'" ~ metric_name ~ "'" %}
-    cast({{ name_sql }} as varchar) as metric_name,
-    cast(period_grain as varchar) as period_grain,
+    cast({{ name_sql }} as string) as metric_name,
+    cast(period_grain as string) as period_grain,
     cast(period_start as date) as period_start,
     {%- for column in segment_columns() %}
         {%- if column in grouped %}
-    cast({{ segment_or_all(column) }} as varchar) as {{ column }},
+    cast({{ segment_or_all(column) }} as string) as {{ column }},
         {%- elif column in carried %}
-    cast({{ column }} as varchar) as {{ column }},
+    cast({{ column }} as string) as {{ column }},
         {%- else %}
-    cast('all' as varchar) as {{ column }},
+    cast('all' as string) as {{ column }},
         {%- endif %}
     {%- endfor %}
     cast({{ numerator if numerator is not none else 'null' }} as double) as numerator,

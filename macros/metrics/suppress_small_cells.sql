@@ -148,8 +148,14 @@
         select
             cell_id,
             is_suppressed
-        from suppression_passes
-        qualify row_number() over (partition by cell_id order by pass_number desc) = 1
+        from (
+            select
+                cell_id,
+                is_suppressed,
+                row_number() over (partition by cell_id order by pass_number desc) as pass_rank
+            from suppression_passes
+        ) as ranked_passes
+        where pass_rank = 1
 
     ),
 
@@ -201,11 +207,11 @@
     {%- for column in date_columns %}
     cast({{ column }} as date) as {{ column }},
     {%- endfor %}
-    cast(metric_name as varchar) as metric_name,
+    cast(metric_name as string) as metric_name,
     cast(metric_version as integer) as metric_version,
-    cast(unit as varchar) as unit,
+    cast(unit as string) as unit,
     {%- for column in segment_columns() %}
-    cast({{ column }} as varchar) as {{ column }},
+    cast({{ column }} as string) as {{ column }},
     {%- endfor %}
     {%- for column in ['numerator', 'denominator', 'value'] %}
     cast(case when not is_suppressed then {{ column }} end as double) as {{ column }},

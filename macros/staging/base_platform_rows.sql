@@ -111,11 +111,7 @@
             ) as row_key,
             {%- endif %}
             raw__ingested_at as raw_ingested_at,
-            cast(json_object(
-                {%- for column in columns %}
-                '{{ column.name }}', raw__{{ column.name }}{{ "," if not loop.last }}
-                {%- endfor %}
-            ) as varchar) as raw_values,
+            {{ json_text_object(columns | map(attribute='name') | list, 'raw__') }} as raw_values,
             reject_reason,
             reject_column,
             dedup_rank
@@ -223,7 +219,7 @@
     {#- The raw text, null when empty or blank. Written so trim() only runs on values starting with a blank. -#}
     case
         when {{ raw }} = '' then null
-        when starts_with({{ raw }}, ' ') then case when trim({{ raw }}) <> '' then {{ raw }} end
+        when {{ raw }} like ' %' then case when trim({{ raw }}) <> '' then {{ raw }} end
         else {{ raw }}
     end
 {%- endmacro %}

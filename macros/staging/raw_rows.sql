@@ -32,7 +32,7 @@
             (
                 select
                     {%- for column in columns %}
-                    cast({{ column }} as varchar) as {{ column }}{{ "," if not loop.last }}
+                    cast({{ column }} as string) as {{ column }}{{ "," if not loop.last }}
                     {%- endfor %}
                 from {{ relation }}
             )

@@ -38,7 +38,7 @@ metric_source_tables as (
     select
         metric_name,
         cast(maturity_days as integer) as maturity_days,
-        unnest(string_split(source_tables, '|')) as table_name
+        {{ explode_list(split_text('source_tables', '|')) }} as table_name
     from metric_registry
 ),
 

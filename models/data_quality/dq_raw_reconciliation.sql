@@ -23,7 +23,7 @@
 {%- set knowledge = knowledge_instant_text(as_of_date()) %}
 
 {{ config(
-    materialized='incremental',
+    materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='delete+insert',
     unique_key='table_name',
     on_schema_change='append_new_columns',

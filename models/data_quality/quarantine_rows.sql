@@ -15,7 +15,7 @@
 {%- set since = previous_knowledge_instant('as_of_date') %}
 
 {{ config(
-    materialized='incremental',
+    materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='append',
     on_schema_change='append_new_columns',
     pre_hook="{{ delete_quarantine_rows_to_reclassify() }}",
@@ -34,7 +34,7 @@ with
 {% for table_name in tables -%}
     {%- set event_times = [] -%}
     {%- for column in contract_event_time_columns(table_name) -%}
-        {%- do event_times.append('coalesce(' ~ column ~ ", timestamp '-infinity')") -%}
+        {%- do event_times.append('coalesce(' ~ column ~ ", " ~ timestamp_minus_infinity() ~ ")") -%}
     {%- endfor %}
     rejected__{{ table_name }} as (
         select
@@ -50,9 +50,9 @@ with
             {%- else %}
                 cast(null as timestamp) as latest_event_at_utc
             {%- endif %},
-            cast(null as varchar) as source_file,
+            cast(null as string) as source_file,
             cast(null as bigint) as source_line,
-            cast(null as varchar) as reason_detail
+            cast(null as string) as reason_detail
         from (
             {%- if since is none %}
                 select * from {{ ref('base_platform__' ~ table_name) }}
@@ -69,12 +69,12 @@ malformed_lines as (
     -- they have no ingested_at, so the pre-hook always deletes and this re-appends them)
     select
         table_name,
-        cast(null as varchar) as row_key,
+        cast(null as string) as row_key,
         reason_code,
         coalesce(column_name, '_line') as reason_column,
-        cast(json_object('source_file', source_file, 'source_line', source_line, 'line', raw_line) as varchar)
+        cast(json_object('source_file', source_file, 'source_line', source_line, 'line', raw_line) as string)
             as raw_values,
-        cast(null as varchar) as raw_ingested_at,
+        cast(null as string) as raw_ingested_at,
         cast(null as timestamp) as ingested_at_utc,
         cast(null as timestamp) as latest_event_at_utc,
         source_file,

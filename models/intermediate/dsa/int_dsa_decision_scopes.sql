@@ -29,7 +29,7 @@ scopes as (
         decision_id,
         territorial_scope,
         lower(trim(territorial_scope)) = 'global' as is_global,
-        string_split(upper(replace(territorial_scope, ' ', '')), '|') as scope_country_codes
+        {{ split_text("upper(replace(territorial_scope, ' ', ''))", '|') }} as scope_country_codes
     from decisions
 
 ),
@@ -38,7 +38,7 @@ scope_country_rows as (
 
     select
         decision_id,
-        unnest(scope_country_codes) as country_code
+        {{ explode_list('scope_country_codes') }} as country_code
     from scopes
     where not is_global
 
@@ -48,7 +48,7 @@ listed_member_states as (
 
     select
         scope_country_rows.decision_id,
-        list_sort(list(distinct member_states.country_code)) as scope_member_states
+        {{ sorted_distinct_list('member_states.country_code') }} as scope_member_states
     from scope_country_rows
     inner join member_states
         on scope_country_rows.country_code = member_states.country_code
@@ -62,7 +62,7 @@ decision_scopes as (
         scopes.decision_id,
         scopes.territorial_scope,
         scopes.is_global,
-        coalesce(listed_member_states.scope_member_states, []) as scope_member_states,
+        coalesce(listed_member_states.scope_member_states, {{ empty_text_list() }}) as scope_member_states,
         scopes.is_global or listed_member_states.decision_id is not null as is_in_eu_view
     from scopes
     left join listed_member_states

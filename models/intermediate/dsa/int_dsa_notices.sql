@@ -59,7 +59,7 @@ notices_attributed as (
         upper(user_day_segments.country_code) as notifier_country_code,
         notices.is_actioned_within_168h as is_acted_on,
         notices.first_action_at,
-        date_diff('millisecond', notices.reported_at, notices.first_action_at)
+        {{ milliseconds_between('notices.reported_at', 'notices.first_action_at') }}
         / 3600000.0 as hours_to_action
     from notices
     left join policy_categories

@@ -54,7 +54,7 @@ periods as (
         case period_grain
             when 'quarter' then concat(year(period_start), 'Q', cast((month(period_start) + 2) / 3 as integer))
             when 'half_year' then concat(year(period_start), 'H', cast((month(period_start) + 5) / 6 as integer))
-            else cast(year(period_start) as varchar)
+            else cast(year(period_start) as string)
         end as period_label
     from period_starts
 

@@ -60,7 +60,7 @@ resolutions_of_actions as (
         resolutions_known.outcome = 'overturned' as is_overturned,
         resolutions_known.submitted_at,
         resolutions_known.resolved_at,
-        date_diff('millisecond', resolutions_known.submitted_at, resolutions_known.resolved_at)
+        {{ milliseconds_between('resolutions_known.submitted_at', 'resolutions_known.resolved_at') }}
         / 3600000.0 as hours_to_resolution,
         decisions.action,
         coalesce(decisions.policy_category, 'unknown') as policy_category,

@@ -61,8 +61,8 @@ user_owners as (
         decision_id,
         decided_date,
         target_id as owner_id,
-        cast(null as varchar) as owner_country_code,
-        timestamp '-infinity' as known_from,
+        cast(null as string) as owner_country_code,
+        {{ timestamp_minus_infinity() }} as known_from,
         cast(null as timestamp) as known_until
     from decision_targets
     where target_type = 'user'
@@ -75,7 +75,7 @@ message_sender_owners as (
         decision_targets.decision_id,
         decision_targets.decided_date,
         messages.sender_id as owner_id,
-        cast(null as varchar) as owner_country_code,
+        cast(null as string) as owner_country_code,
         messages.ingested_at as known_from,
         cast(null as timestamp) as known_until
     from decision_targets
@@ -90,9 +90,9 @@ message_owners_before_known as (
     select
         decision_targets.decision_id,
         decision_targets.decided_date,
-        cast(null as varchar) as owner_id,
-        cast(null as varchar) as owner_country_code,
-        timestamp '-infinity' as known_from,
+        cast(null as string) as owner_id,
+        cast(null as string) as owner_country_code,
+        {{ timestamp_minus_infinity() }} as known_from,
         messages.ingested_at as known_until
     from decision_targets
     left join messages
@@ -122,9 +122,9 @@ content_owners_before_known as (
     select
         decision_targets.decision_id,
         decision_targets.decided_date,
-        cast(null as varchar) as owner_id,
-        cast(null as varchar) as owner_country_code,
-        timestamp '-infinity' as known_from,
+        cast(null as string) as owner_id,
+        cast(null as string) as owner_country_code,
+        {{ timestamp_minus_infinity() }} as known_from,
         min(content_creator_versions.known_from) as known_until
     from decision_targets
     left join content_creator_versions

@@ -90,7 +90,7 @@ decisions_attributed as (
         decisions_known.is_automated_decision,
         decisions_known.decision_ground,
         decisions_known.territorial_scope,
-        date_diff('millisecond', decisions_known.flagged_at, decisions_known.decided_at)
+        {{ milliseconds_between('decisions_known.flagged_at', 'decisions_known.decided_at') }}
         / 3600000.0 as hours_to_action,
         decision_owners.owner_id,
         decision_owners.is_owner_profiled_user,

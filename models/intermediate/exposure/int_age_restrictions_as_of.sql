@@ -101,8 +101,8 @@ epoch_overturns as (
             and restriction_appeal_versions.outcome = 'overturned'
             and knowledge_epochs.known_from >= restriction_appeal_versions.known_from
             -- coalesce, not `or ... is null`: an OR in the join condition forces a nested-loop join
-            and coalesce(knowledge_epochs.known_until, 'infinity')
-            <= coalesce(restriction_appeal_versions.known_until, 'infinity')
+            and coalesce(knowledge_epochs.known_until, {{ timestamp_infinity() }})
+            <= coalesce(restriction_appeal_versions.known_until, {{ timestamp_infinity() }})
     group by
         knowledge_epochs.decision_id,
         knowledge_epochs.known_from,
@@ -121,9 +121,7 @@ restrictions_as_of as (
         epoch_overturns.overturned_at as restricted_until,
         age_restrictions.territorial_scope,
         lower(trim(age_restrictions.territorial_scope)) = 'global' as is_global,
-        string_split(
-            upper(replace(age_restrictions.territorial_scope, ' ', '')), '|'
-        ) as scope_country_codes
+        {{ split_text("upper(replace(age_restrictions.territorial_scope, ' ', ''))", '|') }} as scope_country_codes
     from age_restrictions
     inner join epoch_overturns
         on age_restrictions.decision_id = epoch_overturns.decision_id

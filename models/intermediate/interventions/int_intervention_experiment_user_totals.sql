@@ -95,7 +95,7 @@ user_outputs as (
 ),
 
 periods as (
-    select unnest(['pre', 'post']) as period
+    select {{ explode_list(text_list(['pre', 'post'])) }} as period
 ),
 
 user_totals as (

@@ -19,16 +19,16 @@ overrides as (
 metric_surface_rules as (
     select
         rules.metric_name,
-        unnest(rules.surfaces) as surface
+        {{ explode_list('rules.surfaces') }} as surface
     from (
         values
-        ('stranger_adult_to_minor_contacts_per_1k', ['messaging']),
-        ('unwanted_contact_rate', ['messaging']),
+        ('stranger_adult_to_minor_contacts_per_1k', {{ text_list(['messaging']) }}),
+        ('unwanted_contact_rate', {{ text_list(['messaging']) }}),
         (
             'violating_view_rate',
-            ['home', 'search', 'recommendations', 'social_feed', 'comments', 'podcast_page', 'other']
+            {{ text_list(['home', 'search', 'recommendations', 'social_feed', 'comments', 'podcast_page', 'other']) }}
         ),
-        ('ai_unsafe_output_rate', ['ai_dj', 'ai_playlist'])
+        ('ai_unsafe_output_rate', {{ text_list(['ai_dj', 'ai_playlist']) }})
     ) as rules (metric_name, surfaces)
 ),
 
@@ -88,12 +88,12 @@ mapped as (
         interventions.surface,
         interventions.policy_category,
         case
-            when interventions.target_age_bands = 'all' then cast([] as varchar[])
-            else string_split(interventions.target_age_bands, '|')
+            when interventions.target_age_bands = 'all' then {{ empty_text_list() }}
+            else {{ split_text('interventions.target_age_bands', '|') }}
         end as target_age_bands,
         case
-            when interventions.target_countries = 'all' then cast([] as varchar[])
-            else string_split(upper(interventions.target_countries), '|')
+            when interventions.target_countries = 'all' then {{ empty_text_list() }}
+            else {{ split_text('upper(interventions.target_countries)', '|') }}
         end as target_countries,
         interventions.launched_at,
         cast(interventions.launched_at as date) as launch_date,
@@ -113,19 +113,26 @@ described as (
     select
         *,
         case
-            when len(target_age_bands) = 0 and len(target_countries) = 0 then 'all users'
+            when {{ list_length('target_age_bands') }} = 0 and {{ list_length('target_countries') }} = 0
+                then 'all users'
             else concat_ws(
                 '; ',
-                case when len(target_age_bands) > 0 then 'age_band in ' || array_to_string(target_age_bands, ', ') end,
-                case when len(target_countries) > 0 then 'country in ' || array_to_string(target_countries, ', ') end
+                case
+                    when {{ list_length('target_age_bands') }} > 0
+                        then 'age_band in ' || {{ list_join('target_age_bands', ', ') }}
+                end,
+                case
+                    when {{ list_length('target_countries') }} > 0
+                        then 'country in ' || {{ list_join('target_countries', ', ') }}
+                end
             )
         end as targeted_segment,
         case
-            when len(target_age_bands) = 0 and len(target_countries) = 0 then null
+            when {{ list_length('target_age_bands') }} = 0 and {{ list_length('target_countries') }} = 0 then null
             else concat_ws(
                 '; ',
-                case when len(target_age_bands) > 0 then 'known age bands not targeted' end,
-                case when len(target_countries) > 0 then 'known countries not targeted' end
+                case when {{ list_length('target_age_bands') }} > 0 then 'known age bands not targeted' end,
+                case when {{ list_length('target_countries') }} > 0 then 'known countries not targeted' end
             )
         end as comparison_segment
     from mapped

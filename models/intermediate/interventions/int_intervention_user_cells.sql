@@ -29,24 +29,27 @@ assigned as (
         unit_days.denominator,
         case
             when
-                (len(analyses.target_age_bands) = 0 or list_contains(analyses.target_age_bands, unit_days.age_band))
+                (
+                    {{ list_length('analyses.target_age_bands') }} = 0
+                    or {{ list_has('analyses.target_age_bands', 'unit_days.age_band') }}
+                )
                 and (
-                    len(analyses.target_countries) = 0
-                    or list_contains(analyses.target_countries, unit_days.country_code)
+                    {{ list_length('analyses.target_countries') }} = 0
+                    or {{ list_has('analyses.target_countries', 'unit_days.country_code') }}
                 )
                 then 'targeted'
             when
                 (
-                    len(analyses.target_age_bands) = 0
+                    {{ list_length('analyses.target_age_bands') }} = 0
                     or (
-                        not list_contains(analyses.target_age_bands, unit_days.age_band)
+                        not {{ list_has('analyses.target_age_bands', 'unit_days.age_band') }}
                         and unit_days.age_band <> 'unknown'
                     )
                 )
                 and (
-                    len(analyses.target_countries) = 0
+                    {{ list_length('analyses.target_countries') }} = 0
                     or (
-                        not list_contains(analyses.target_countries, unit_days.country_code)
+                        not {{ list_has('analyses.target_countries', 'unit_days.country_code') }}
                         and unit_days.country_code <> 'unknown'
                     )
                 )

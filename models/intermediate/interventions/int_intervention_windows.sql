@@ -36,7 +36,7 @@ windows as (
             {{ as_of_date_literal() }}
         ) as post_end
     from metric_map
-    where len(metric_map.target_age_bands) > 0 or len(metric_map.target_countries) > 0
+    where {{ list_length('metric_map.target_age_bands') }} > 0 or {{ list_length('metric_map.target_countries') }} > 0
     union all
     select
         metric_map.*,
@@ -51,7 +51,7 @@ windows as (
             {{ as_of_date_literal() }}
         ) as post_end
     from metric_map
-    where len(metric_map.target_age_bands) > 0 or len(metric_map.target_countries) > 0
+    where {{ list_length('metric_map.target_age_bands') }} > 0 or {{ list_length('metric_map.target_countries') }} > 0
 ),
 
 with_days as (

@@ -33,7 +33,7 @@ metric_columns as (
     select
         metric_name,
         cast(is_minor_only as boolean) as is_minor_only,
-        unnest(string_split(segment_columns, '|')) as segment_column
+        {{ explode_list(split_text('segment_columns', '|')) }} as segment_column
     from registry
 
 ),
@@ -63,8 +63,8 @@ groupings as (
 
     select
         metric_name,
-        cast(null as varchar) as grouping_column_1,
-        cast(null as varchar) as grouping_column_2
+        cast(null as string) as grouping_column_1,
+        cast(null as string) as grouping_column_2
     from registry
 
     union all
@@ -72,7 +72,7 @@ groupings as (
     select
         metric_name,
         segment_column as grouping_column_1,
-        cast(null as varchar) as grouping_column_2
+        cast(null as string) as grouping_column_2
     from metric_columns
 
     union all

@@ -34,15 +34,7 @@ first_day as (
 days as (
 
     select
-        cast(
-            unnest(
-                generate_series(
-                    cast(first_metric_date as timestamp),
-                    cast({{ as_of_date_literal() }} as timestamp),
-                    interval 1 day
-                )
-            ) as date
-        ) as metric_date
+        {{ explode_list(day_series('first_metric_date', as_of_date_literal())) }} as metric_date
     from first_day
 
 )

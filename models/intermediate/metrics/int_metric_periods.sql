@@ -66,9 +66,9 @@ periods as (
             case period_grain
                 when 'day' then period_start
                 when 'week' then period_start + 6
-                when 'month' then period_start + interval 1 month - interval 1 day
-                when 'quarter' then period_start + interval 3 month - interval 1 day
-                when 'half_year' then period_start + interval 6 month - interval 1 day
+                when 'month' then {{ last_day_of_months('period_start', 1) }}
+                when 'quarter' then {{ last_day_of_months('period_start', 3) }}
+                when 'half_year' then {{ last_day_of_months('period_start', 6) }}
             end as date
         ) as period_end
     from day_periods

@@ -17,7 +17,7 @@
 -#}
 
 {{ config(
-    materialized='incremental',
+    materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='append',
 ) }}
 

@@ -49,7 +49,7 @@ observations as (
         'ai_unsafe_output_rate' as metric_name,
         feature,
         model_version,
-        cast(null as varchar) as test_case_id,
+        cast(null as string) as test_case_id,
         output_id,
         interaction_date as observed_date,
         cast(null as bigint) as run_rank,

@@ -61,7 +61,7 @@ run_cells as (
         feature,
         model_version,
         attack_technique,
-        cast('all' as varchar) as harm_category,
+        cast('all' as string) as harm_category,
         count(distinct test_case_id) as test_cases,
         sum(outputs) as outputs,
         sum(outcome_outputs) as outcome_outputs,

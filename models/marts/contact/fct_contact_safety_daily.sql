@@ -34,10 +34,10 @@ published as (
 
     select
         cast(contact_date as date) as contact_date,
-        cast(recipient_age_band as varchar) as recipient_age_band,
-        cast(recipient_region as varchar) as recipient_region,
+        cast(recipient_age_band as string) as recipient_age_band,
+        cast(recipient_region as string) as recipient_region,
         cast(sender_is_connection as boolean) as sender_is_connection,
-        cast(sender_age_group as varchar) as sender_age_group,
+        cast(sender_age_group as string) as sender_age_group,
         cast(case when not is_suppressed then first_contact_messages end as bigint) as first_contact_messages,
         cast(case when not is_suppressed then unwanted_contact_messages end as bigint) as unwanted_contact_messages,
         cast(case when not is_suppressed then unwanted_contact_rate end as double) as unwanted_contact_rate,

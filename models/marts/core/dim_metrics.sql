@@ -16,14 +16,22 @@ latest_changes as (
 
     select
         metric_name,
-        cast(metric_version as integer) as changed_to_version,
-        cast(changed_on as date) as changed_on,
+        changed_to_version,
+        changed_on,
         reason
-    from changelog
-    qualify row_number() over (
-        partition by metric_name
-        order by cast(metric_version as integer) desc, cast(changed_on as date) desc
-    ) = 1
+    from (
+        select
+            metric_name,
+            cast(metric_version as integer) as changed_to_version,
+            cast(changed_on as date) as changed_on,
+            reason,
+            row_number() over (
+                partition by metric_name
+                order by cast(metric_version as integer) desc, cast(changed_on as date) desc
+            ) as change_rank
+        from changelog
+    ) as ranked_changes
+    where change_rank = 1
 
 ),
 

@@ -28,7 +28,7 @@ protected as (
 published as (
 
     select
-        cast(period_grain as varchar) as period_grain,
+        cast(period_grain as string) as period_grain,
         {{ metric_published_columns(['period_start', 'period_end', 'metric_date']) }},
         cast(is_partial_period as boolean) as is_partial_period
     from protected

@@ -533,18 +533,18 @@ grid as (
 report as (
 
     select
-        cast(grid.period_grain as varchar) as period_grain,
-        cast(grid.period_label as varchar) as period_label,
+        cast(grid.period_grain as string) as period_grain,
+        cast(grid.period_label as string) as period_label,
         cast(grid.period_start as date) as period_start,
         cast(grid.period_end as date) as period_end,
-        cast(grid.section as varchar) as section,
-        cast(grid.section_title as varchar) as section_title,
-        cast(grid.area as varchar) as area,
+        cast(grid.section as string) as section,
+        cast(grid.section_title as string) as section_title,
+        cast(grid.area as string) as area,
         cast(grid.row_order as integer) as row_order,
-        cast(grid.row_label as varchar) as row_label,
+        cast(grid.row_label as string) as row_label,
         cast(grid.column_order as integer) as column_order,
-        cast(grid.column_label as varchar) as column_label,
-        cast(grid.figure_kind as varchar) as figure_kind,
+        cast(grid.column_label as string) as column_label,
+        cast(grid.figure_kind as string) as figure_kind,
         cast(
             case
                 when grid.column_label = 'months_in_period' then grid.months_in_period

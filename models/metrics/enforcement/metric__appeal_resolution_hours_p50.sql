@@ -6,5 +6,5 @@
     'int_appeals_resolved_at_cutoff',
     date_column='resolved_date',
     sample_size='count(hours_to_resolution)',
-    value='quantile_cont(hours_to_resolution, 0.5)',
+    value=quantile_cont('hours_to_resolution', 0.5),
 ) }}

@@ -14,7 +14,7 @@ with
             date_column='decided_date',
             where='is_action',
             sample_size='count(hours_to_action)',
-            value='quantile_cont(hours_to_action, ' ~ quantile ~ ')',
+            value=quantile_cont('hours_to_action', quantile),
         ) }}
 
     ),

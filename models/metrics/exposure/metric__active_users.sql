@@ -33,9 +33,9 @@ user_periods as (
         period_grain,
         period_start,
         user_id,
-        arg_max(age_band, activity_date) as age_band,
-        arg_max(region, activity_date) as region,
-        arg_max(plan, activity_date) as plan
+        max_by(age_band, activity_date) as age_band,
+        max_by(region, activity_date) as region,
+        max_by(plan, activity_date) as plan
     from active_facts
     group by period_grain, period_start, user_id
 

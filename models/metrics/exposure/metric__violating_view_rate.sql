@@ -54,7 +54,7 @@ violating_label_rows as (
         period_grain,
         period_start,
         age_band,
-        unnest(violating_labels) as violating_label
+        {{ explode_list('violating_labels') }} as violating_label
     from facts_in_periods
     where violating_labels is not null
 
@@ -66,8 +66,8 @@ violating_labels as (
         period_grain,
         period_start,
         age_band,
-        violating_label['violation_category'] as violation_category,
-        violating_label['sample_weight'] as sample_weight
+        violating_label.violation_category as violation_category,
+        violating_label.sample_weight as sample_weight
     from violating_label_rows
 
 ),

@@ -5,7 +5,7 @@
 -#}
 
 {{ config(
-    materialized='incremental',
+    materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='append',
 ) }}
 
