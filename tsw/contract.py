@@ -104,5 +104,5 @@ def seed_properties_yaml() -> str:
         lines.append("    config:")
         lines.append("      column_types:")
         for column in table.columns:
-            lines.append(f"        {column.name}: varchar")
+            lines.append(f"        {column.name}: string")  # text on DuckDB and on Spark (which rejects a bare varchar)
     return "\n".join(lines) + "\n"
