@@ -62,6 +62,8 @@ violating_label_rows as (
 
 violating_labels as (
 
+    -- violating_label is a struct: its fields read like qualified column references
+    -- noqa: disable=RF03, AL09
     select
         period_grain,
         period_start,
@@ -69,6 +71,7 @@ violating_labels as (
         violating_label.violation_category as violation_category,
         violating_label.sample_weight as sample_weight
     from violating_label_rows
+    -- noqa: enable=RF03, AL09
 
 ),
 
