@@ -137,6 +137,7 @@ class MetricShape:
     values: dict[str, tuple[str, ...]]
     parts: tuple[str, ...]
     unit: str = "count"
+    maturity_days: int = 0  # protect() decides cells in order of maturity (docs/privacy.md)
 
 
 def metric_shapes(registry: pd.DataFrame, segment_values: pd.DataFrame, age_bands: pd.DataFrame) -> dict[str, MetricShape]:
@@ -163,7 +164,9 @@ def metric_shapes(registry: pd.DataFrame, segment_values: pd.DataFrame, age_band
             parts = ("numerator", "denominator", "sample_size")
         else:
             parts = ("sample_size",)
-        shapes[row.metric_name] = MetricShape(row.metric_name, columns, values, parts, unit)
+        maturity = getattr(row, "maturity_days", 0)
+        maturity = 0 if maturity is None or pd.isna(maturity) else int(maturity)
+        shapes[row.metric_name] = MetricShape(row.metric_name, columns, values, parts, unit, maturity)
     return shapes
 
 
@@ -342,7 +345,7 @@ def _compile(quantity: str, system: _System) -> _Compiled:
 
 
 _LAYOUT_CACHE: dict[tuple, list[_Compiled]] = {}
-_LAYOUT_CACHE_SIZE = 8  # a layout holds every observation x basis matrix: keep a few
+_LAYOUT_CACHE_SIZE = 32  # a layout holds every observation x basis matrix; one per maturity stage and grain
 
 
 def _compiled_systems(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> list[_Compiled]:
@@ -434,11 +437,23 @@ def _solve(
         yield int(j), position, part, True, float(recovered[t]), used
 
 
-def _group_audit(values: np.ndarray, compiled: list[_Compiled], suppressed: np.ndarray):
-    """Yield (quantity, position, part, is_determined, recovered, known cell positions used)."""
-    for system in compiled:
-        for _, position, part, is_determined, recovered, used in _solve(system, values, suppressed):
-            yield system.quantity, position, part, is_determined, recovered, used
+def _disclosed_by_shorter_maturity(system: _Compiled, values: np.ndarray, suppressed: np.ndarray,
+                                   maturity: np.ndarray, determined: list[int]) -> set[int]:
+    """The determined observations that the published cells of strictly shorter maturity
+    determine on their own: a value already public (under its own metric's rule, final
+    days earlier) when the longer-maturity cell was decided, not a leak of that cell."""
+    out: set[int] = set()
+    by_stage: dict[int, list[int]] = defaultdict(list)
+    for j in determined:
+        by_stage[int(maturity[system.positions[j]])].append(j)
+    for stage, observations in by_stage.items():
+        shorter_published = ~suppressed & (maturity < stage)
+        if not shorter_published.any():
+            continue
+        for j, _, _, is_determined, _, _ in _solve(system, values, ~shorter_published, np.array(observations)):
+            if is_determined:
+                out.add(j)
+    return out
 
 
 _BLAS_LIMIT: list = []
@@ -465,7 +480,8 @@ def determined_parts(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_
     rows: list[dict] = []
     with _one_blas_thread():  # small matrices: threads only contend
         _collect_audit(cells, shapes, group_keys, rows)
-    columns = [*group_keys, "metric_name", *SEGMENT_COLUMNS, "part", "quantity", "is_determined", "recovered", "truth"]
+    columns = [*group_keys, "metric_name", *SEGMENT_COLUMNS, "part", "quantity", "is_determined", "recovered", "truth",
+               "disclosed_by_final"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -475,20 +491,26 @@ def _collect_audit(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_ke
         group = _in_cell_order(group)
         records = group.to_dict("records")
         suppressed = group["is_suppressed"].to_numpy(dtype=bool)
-        for quantity, position, part, is_determined, recovered, _ in _group_audit(
-            _value_matrix(group), _compiled_systems(group, shapes), suppressed
-        ):
-            record = records[position]
-            rows.append({
-                **dict(zip(group_keys, key)),
-                "metric_name": record["metric_name"],
-                **{c: record[c] for c in SEGMENT_COLUMNS},
-                "part": part,
-                "quantity": quantity,
-                "is_determined": is_determined,
-                "recovered": recovered,
-                "truth": record.get(f"true_{part}"),
-            })
+        values = _value_matrix(group)
+        maturity = maturities(group, shapes)
+        for system in _compiled_systems(group, shapes):
+            found = list(_solve(system, values, suppressed))
+            disclosed = _disclosed_by_shorter_maturity(
+                system, values, suppressed, maturity, [j for j, _, _, is_determined, _, _ in found if is_determined]
+            )
+            for j, position, part, is_determined, recovered, _ in found:
+                record = records[position]
+                rows.append({
+                    **dict(zip(group_keys, key)),
+                    "metric_name": record["metric_name"],
+                    **{c: record[c] for c in SEGMENT_COLUMNS},
+                    "part": part,
+                    "quantity": system.quantity,
+                    "is_determined": is_determined,
+                    "recovered": recovered,
+                    "truth": record.get(f"true_{part}"),
+                    "disclosed_by_final": j in disclosed,
+                })
 
 
 def _is_leak(recovered: float | None, truth) -> bool:
@@ -501,11 +523,28 @@ def _is_leak(recovered: float | None, truth) -> bool:
 
 
 def recoverable(audit: pd.DataFrame) -> pd.DataFrame:
-    """The determined parts whose true value is non-zero: real leaks."""
+    """The determined parts whose true value is non-zero: real leaks. A part that the
+    published cells of shorter-maturity metrics determine on their own
+    (`disclosed_by_final`, see `disclosed_by_final`) is not counted: it is that value's
+    publication, final before this cell existed, not this cell's."""
     if audit.empty:
         return audit
     mask = [bool(d) and _is_leak(r, t) for d, r, t in zip(audit["is_determined"], audit["recovered"], audit["truth"])]
-    return audit[np.array(mask, dtype=bool)]
+    mask = np.array(mask, dtype=bool)
+    if "disclosed_by_final" in audit.columns:
+        mask &= ~audit["disclosed_by_final"].fillna(False).to_numpy(dtype=bool)
+    return audit[mask]
+
+
+def disclosed_by_final(audit: pd.DataFrame) -> pd.DataFrame:
+    """The determined non-zero parts of longer-maturity cells that shorter-maturity
+    published cells determine alone (a report_action_rate denominator is the report
+    count a per-10k rate published, final days earlier): reported, not counted as leaks.
+    Layer 3 in maturity order cannot hide them without changing a final cell."""
+    if audit.empty or "disclosed_by_final" not in audit.columns:
+        return audit.head(0)
+    mask = [bool(d) and _is_leak(r, t) for d, r, t in zip(audit["is_determined"], audit["recovered"], audit["truth"])]
+    return audit[np.array(mask, dtype=bool) & audit["disclosed_by_final"].to_numpy(dtype=bool)]
 
 
 def protect(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: list[str]) -> pd.DataFrame:
@@ -524,10 +563,52 @@ def protect(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: lis
     out = []
     with _one_blas_thread():  # small matrices: threads only contend
         for _, group in cells.groupby(group_keys, sort=False, dropna=False):
-            out.append(_protect_group(_in_cell_order(group), shapes))
+            out.append(_protect_in_maturity_order(_in_cell_order(group), shapes))
     if not out:
         return cells.assign(is_linked_suppression=False, unprotectable=False)
     return pd.concat(out, ignore_index=True)
+
+
+def maturities(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> np.ndarray:
+    """Each cell's metric maturity in days (0 for a metric without a shape)."""
+    return group["metric_name"].map(
+        lambda name: shapes[name].maturity_days if name in shapes else 0
+    ).to_numpy(dtype=int)
+
+
+def _protect_in_maturity_order(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.DataFrame:
+    """Layer 3 one maturity at a time, so that a final cell's suppression never changes.
+
+    A day's metrics become final at different instants (maturity 3 to 33 days). Stage m
+    solves the cells of every metric with maturity <= m, but may hide only the cells of
+    maturity m: the shorter maturities' suppression is fixed (decided at their stage,
+    from their final values), and their published cells are what a reader already holds.
+    So a cell's suppression depends only on the values of cells at most as mature as
+    it, which are final when it is (docs/privacy.md, "Finality: layer 3 in order of
+    maturity"). A part of a longer-maturity cell that the shorter maturities' published
+    cells determine on their own (a report_action_rate denominator is the reports a
+    per-10k rate published days earlier) is not a leak of that cell: it was published
+    under its own metric's rule before this cell existed (`disclosed_by_final`).
+    """
+    maturity = maturities(group, shapes)
+    suppressed = group["is_suppressed"].to_numpy(dtype=bool).copy()
+    original = suppressed.copy()
+    unprotectable = np.zeros(len(group), dtype=bool)
+    for stage in sorted(set(maturity.tolist())):
+        members = np.flatnonzero(maturity <= stage)
+        if not suppressed[members].any():
+            continue  # nothing hidden among these cells yet: nothing can be recovered
+        current = maturity[members] == stage
+        sub = group.iloc[members].reset_index(drop=True)
+        sub["is_suppressed"] = suppressed[members]
+        decided = _protect_group(sub, shapes, fixed=~current)
+        suppressed[members] = decided["is_suppressed"].to_numpy(dtype=bool)
+        unprotectable[members] |= decided["unprotectable"].to_numpy(dtype=bool)
+    group = group.copy()
+    group["is_suppressed"] = suppressed
+    group["is_linked_suppression"] = suppressed & ~original
+    group["unprotectable"] = unprotectable
+    return group
 
 
 def _sibling_sets(group: pd.DataFrame) -> list[np.ndarray]:
@@ -538,17 +619,20 @@ def _sibling_sets(group: pd.DataFrame) -> list[np.ndarray]:
     if "grouping_name" not in group.columns or not set(SIBLING_COLUMNS) <= set(group.columns):
         return []
     sets: list[np.ndarray] = []
+    metric = group["metric_name"].astype(str).to_numpy()
+    grouping = group["grouping_name"].astype(str).to_numpy()
     for varying, other in (SIBLING_COLUMNS, SIBLING_COLUMNS[::-1]):
-        rows = group[group[varying].notna()]
-        if rows.empty:
+        present = group[varying].notna().to_numpy()
+        if not present.any():
             continue
-        keys = rows[["metric_name", "grouping_name"]].astype(str).assign(
-            other=rows[other].astype("string").fillna("\0")
-        )
-        for _, members in keys.groupby(list(keys.columns), sort=False).groups.items():
+        varying_values = group[varying].astype("string").fillna("").astype(str).to_numpy()
+        other_values = group[other].astype("string").fillna("\0").astype(str).to_numpy()
+        members_of: dict[tuple[str, str, str], list[int]] = {}
+        for position in np.flatnonzero(present).tolist():
+            members_of.setdefault((metric[position], grouping[position], other_values[position]), []).append(position)
+        for members in members_of.values():
             members = np.asarray(members, dtype=int)
-            order = np.argsort(rows.loc[members, varying].astype(str).to_numpy(), kind="stable")
-            sets.append(members[order])
+            sets.append(members[np.argsort(varying_values[members], kind="stable")])
     return sets
 
 
@@ -579,13 +663,17 @@ def _complete_siblings(
     return added
 
 
-def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.DataFrame:
+def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape],
+                   fixed: np.ndarray | None = None) -> pd.DataFrame:
+    """Layer 3 over one group's cells; `fixed` marks cells whose suppression is decided
+    (shorter maturities): never hidden here, their published parts known to the reader."""
     compiled = _compiled_systems(group, shapes)
     values = _value_matrix(group)
     suppressed = group["is_suppressed"].to_numpy(dtype=bool).copy()
     original = suppressed.copy()
-    suppressible = group["can_be_suppressed"].to_numpy(dtype=bool)
-    last_resort = _last_resort(group) | suppressible
+    fixed = np.zeros(len(group), dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    suppressible = group["can_be_suppressed"].to_numpy(dtype=bool) & ~fixed
+    last_resort = (_last_resort(group) | suppressible) & ~fixed
     sizes = group["sample_size"].fillna(0).to_numpy(dtype=float)
     cost_of = _hiding_costs(group, suppressible, last_resort, sizes)
     fallback_cost = np.where(last_resort, 0.0, np.inf)  # the greedy may hide a grand total
@@ -605,16 +693,28 @@ def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.Da
         truths.append(truth)
         for position in set(system.positions.tolist()):
             quantities_of[position].append(k)
-    closer = CycleCloser(compiled, truths, cost_of)
+    # A fixed published cell stays published: a hidden cell's copy in it is known.
+    published_fixed = fixed & ~suppressed
+    closer = CycleCloser(compiled, truths, cost_of, skip=published_fixed)
+    # Parts that the fixed published cells determine on their own are no leak of this
+    # stage, and nothing here could hide them (a fixed cell's were settled at its stage).
+    # Only quantities this stage's cells observe can change: a quantity of fixed cells
+    # alone was settled at their stage.
+    touched = {k for k, system in enumerate(compiled) if not fixed[system.positions].all()}
+    exempt: dict[int, set[int]] = defaultdict(set)
+    if published_fixed.any():
+        for k in touched:
+            system = compiled[k]
+            if len(observations[k]):
+                exempt[k] = {j for j, *_ in _solve(system, values, ~published_fixed, observations[k], truths[k])}
     # Layers 1-2 hid a cell, but another metric may publish the same quantity cell (a
     # link): the copies get the same mask before anything is solved.
     first = {int(p) for p in np.flatnonzero(suppressed)}
-    _, linked = closer.closure(first, suppressed)
+    _, linked = closer.closure(first, suppressed, np.zeros(len(group)))
     linked = {p for p in linked - first if cost_of[p] < np.inf}
     suppressed[list(linked)] = True
     linked |= _complete_siblings(sets, sets_of, suppressed, suppressible, sizes, linked)
     leaks: dict[int, list[tuple[int, int, tuple[int, ...]]]] = {}
-    touched = set(range(len(compiled)))
     while True:
         # Each pass closes, for every determined non-zero part, the cheapest cycle of
         # hidden cells through it (tsw.privacy_cycles); where no cycle avoids a cell that
@@ -629,6 +729,7 @@ def _protect_group(group: pd.DataFrame, shapes: dict[str, MetricShape]) -> pd.Da
             leaks[k] = [
                 (j, position, used)
                 for j, position, _, _, _, used in _solve(system, values, suppressed, candidates, truths[k])
+                if j not in exempt[k]
             ]
         additions: set[int] = set()
         hidden = suppressed.copy()

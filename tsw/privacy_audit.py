@@ -61,7 +61,7 @@ def audit_release(release_db: Path, working_db: Path | None = None) -> tuple[pd.
     if working_db is not None:
         leaks = privacy.recoverable(audit)
     else:
-        leaks = audit[audit["is_determined"] & (audit["recovered"].fillna(0).abs() > 1e-9)]
+        leaks = audit[audit["is_determined"] & (audit["recovered"].fillna(0).abs() > 1e-9) & ~audit["disclosed_by_final"]]
     return audit, leaks
 
 
@@ -80,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     audit, leaks = audit_release(release_db, args.database)
     determined = audit[audit["is_determined"]]
+    final = determined[determined["disclosed_by_final"]]
+    if len(final):
+        print(f"determined by shorter-maturity published cells alone (published before the cell "
+              f"existed, not counted as leaks): {len(final):,}")
     print(f"suppressed parts: {len(audit):,}; determined by published cells: {len(determined):,}; "
           f"{'recoverable non-zero (exact truth)' if args.database else 'determined non-zero'}: {len(leaks):,}")
     if not leaks.empty:

@@ -36,9 +36,13 @@ EPS = 1e-9
 class CycleCloser:
     """Cheapest cycle of hidden cells for a determined part, over one day's systems."""
 
-    def __init__(self, compiled: list, truths: list[np.ndarray], cost_of: np.ndarray) -> None:
+    def __init__(self, compiled: list, truths: list[np.ndarray], cost_of: np.ndarray,
+                 skip: np.ndarray | None = None) -> None:
         self.compiled = compiled
         self.cost_of = cost_of
+        # Cells that stay published whatever is hidden (a shorter maturity's decided
+        # cells): a hidden cell's copy there is known, not hidden with it.
+        self.skip = np.zeros(len(cost_of), dtype=bool) if skip is None else skip
         self.truths = truths
         # cell position -> every (system, observation) of its parts with a non-zero truth
         self.cell_obs: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -105,7 +109,7 @@ class CycleCloser:
                 system = self.compiled[k]
                 for j2 in self.copies[k][int(system.row_ids[j])].tolist():
                     p2 = int(system.positions[j2])
-                    if p2 not in out and not hidden[p2]:
+                    if p2 not in out and not hidden[p2] and not self.skip[p2]:
                         out.add(p2)
                         pending.append(p2)
         return cost, out

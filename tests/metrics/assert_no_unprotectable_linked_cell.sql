@@ -23,13 +23,10 @@ unprotectable_cells as (
     select
         'daily' as period_grain,
         metric_date as period_start,
-        metric_name,
-        age_band,
-        region,
-        plan,
-        surface,
-        policy_category,
-        feature
+        {%- for column in segment_columns() %}
+            {{ column }},
+        {%- endfor %}
+        metric_name
     from daily
     where unprotectable
 
@@ -38,13 +35,10 @@ unprotectable_cells as (
     select
         period_grain,
         period_start,
-        metric_name,
-        age_band,
-        region,
-        plan,
-        surface,
-        policy_category,
-        feature
+        {%- for column in segment_columns() %}
+            {{ column }},
+        {%- endfor %}
+        metric_name
     from periodic
     where unprotectable
 

@@ -227,6 +227,136 @@ def test_a_determined_part_leaks_even_when_an_inexact_link_misses_the_truth():
     assert privacy.recoverable(privacy.determined_parts(_published(protected), shapes, ["metric_date"])).empty
 
 
+def _timed_row(name: str, unit: str, columns: str, maturity: int) -> dict:
+    return {**_registry_row(name, unit, columns), "maturity_days": maturity}
+
+
+def test_a_longer_maturity_cell_never_hides_a_shorter_maturity_one():
+    """report_action_rate (final after 10 days) is suppressed for under_13 and 13_15, whose
+    denominators are the report counts reports_per_10k_active_users published (final
+    after 3 days, its sample size is active users). Hiding that per-10k cell now would
+    change a final cell, so layer 3 leaves it published: the report count is that
+    metric's publication, reported as disclosed by a final cell, not as a leak, and the
+    actioned reports (the rate's own numerator) stay undetermined."""
+    shapes = _shapes([
+        _timed_row("reports_per_10k_active_users", "per_10k", "age_band", 3),
+        _timed_row("report_action_rate", "proportion", "age_band", 10),
+    ])
+    cells = pd.DataFrame([
+        _cell("reports_per_10k_active_users", 9, 290),
+        _cell("reports_per_10k_active_users", 2, 120, age_band="under_13"),
+        _cell("reports_per_10k_active_users", 3, 80, age_band="13_15"),
+        _cell("reports_per_10k_active_users", 4, 90, age_band="18_24"),
+        _cell("report_action_rate", 4, 10),
+        _cell("report_action_rate", 1, 2, suppressed=True, age_band="under_13"),
+        _cell("report_action_rate", 1, 3, suppressed=True, age_band="13_15"),
+        _cell("report_action_rate", 2, 5, age_band="18_24"),
+    ])
+    protected = privacy.protect(_protectable(cells), shapes, ["metric_date"])
+    per_10k = protected[protected["metric_name"] == "reports_per_10k_active_users"]
+    assert not per_10k["is_suppressed"].any()
+    assert not protected["is_linked_suppression"].any() and not protected["unprotectable"].any()
+    audit = privacy.determined_parts(_published(protected), shapes, ["metric_date"])
+    assert privacy.recoverable(audit).empty
+    disclosed = privacy.disclosed_by_final(audit)
+    assert sorted(set(zip(disclosed["age_band"], disclosed["part"]))) == [
+        ("13_15", "denominator"), ("13_15", "sample_size"), ("under_13", "denominator"), ("under_13", "sample_size"),
+    ]
+    assert (disclosed["metric_name"] == "report_action_rate").all()
+    numerators = audit[(audit["metric_name"] == "report_action_rate") & (audit["part"] == "numerator")]
+    assert len(numerators) == 2 and not numerators["is_determined"].any()
+
+
+def test_a_longer_maturity_cell_is_hidden_to_protect_a_final_one():
+    """first_contact_messages (3 days) hides under_13 and 13_15; unwanted_contact_rate (6
+    days) would publish under_13's messages as its denominator. Its stage hides that cell
+    (and what keeps it undetermined) without touching the final count's cells."""
+    shapes = _shapes([
+        _timed_row("first_contact_messages", "count", "age_band", 3),
+        _timed_row("unwanted_contact_rate", "proportion", "age_band", 6),
+    ])
+    cells = pd.DataFrame([
+        _cell("first_contact_messages", 300),
+        _cell("first_contact_messages", 30, suppressed=True, age_band="under_13"),
+        _cell("first_contact_messages", 70, suppressed=True, age_band="13_15"),
+        _cell("first_contact_messages", 200, age_band="18_24"),
+        _cell("unwanted_contact_rate", 20, 305),
+        _cell("unwanted_contact_rate", 3, 31, age_band="under_13"),
+        _cell("unwanted_contact_rate", 8, 72, age_band="13_15"),
+        _cell("unwanted_contact_rate", 9, 202, age_band="18_24"),
+    ])
+    assert not privacy.recoverable(privacy.determined_parts(cells, shapes, ["metric_date"])).empty
+    protected = privacy.protect(_protectable(cells), shapes, ["metric_date"])
+    counts = protected[protected["metric_name"] == "first_contact_messages"]
+    assert counts.set_index("age_band")["is_suppressed"].to_dict() == {
+        "all": False, "under_13": True, "13_15": True, "18_24": False,
+    }
+    rates = protected[protected["metric_name"] == "unwanted_contact_rate"].set_index("age_band")
+    assert rates.loc["under_13", "is_linked_suppression"]
+    assert privacy.recoverable(privacy.determined_parts(_published(protected), shapes, ["metric_date"])).empty
+
+
+def _perturbed_above(cells: pd.DataFrame, maturity: np.ndarray, stage: int, seed: int) -> pd.DataFrame:
+    """Later rows for every metric that is not yet final at `stage`: new values and
+    new layer 1-2 flags for the cells of longer maturity, the rest untouched."""
+    rng = np.random.default_rng(seed)
+    later = maturity > stage
+    out = cells.copy()
+    bump = rng.integers(0, 15, size=len(cells))
+    for part in ("numerator", "denominator", "sample_size"):
+        values = pd.to_numeric(out[part], errors="coerce")
+        out[part] = np.where(later & values.notna().to_numpy(), values.fillna(0) + bump, values)
+    flip = later & out["can_be_suppressed"].to_numpy(dtype=bool) & (rng.random(len(cells)) < 0.2)
+    out["is_suppressed"] = out["is_suppressed"].to_numpy(dtype=bool) ^ flip
+    return out
+
+
+def test_a_final_cells_suppression_ignores_every_longer_maturity(demo_config):
+    """The finality promise for layer 3: on demo days, changing the values and the layer 1-2
+    flags of every metric of longer maturity than m (rows that arrive before those
+    metrics are final) leaves the suppression of every cell of maturity <= m as it was.
+    The same perturbation does change final cells when a day is solved at once (the
+    decision before maturity order), so the test can fail."""
+    with duckdb.connect(str(demo_config.db_path), read_only=True) as con:
+        cells = con.execute("""
+            select * from int_metric_suppression__daily
+            where metric_date in (
+                select metric_date from int_metric_suppression__daily
+                group by metric_date having bool_or(is_suppressed) order by metric_date limit 3
+            )
+        """).df()
+        registry = con.execute("select * from metric_registry").df()
+        segment_values = con.execute("select * from ref_segment_values").df()
+        age_bands = con.execute("select * from ref_age_bands").df()
+    shapes = privacy.metric_shapes(registry, segment_values, age_bands)
+    keys = ["metric_date", "metric_name", *privacy.SEGMENT_COLUMNS]
+    cells = cells.sort_values(keys, kind="stable").reset_index(drop=True)
+    maturity = privacy.maturities(cells, shapes)
+    stages = sorted(set(maturity.tolist()))[:-1]
+    assert len(stages) >= 3
+
+    def suppression(frame: pd.DataFrame, at_once: bool = False) -> pd.Series:
+        if at_once:
+            protected = pd.concat(
+                [privacy._protect_group(privacy._in_cell_order(g), shapes) for _, g in frame.groupby("metric_date")]
+            )
+        else:
+            protected = privacy.protect(frame, shapes, ["metric_date"])
+        return protected.set_index(keys)["is_suppressed"].sort_index()
+
+    base = suppression(cells)
+    base_at_once = suppression(cells, at_once=True)
+    changed_at_once = 0
+    for seed, stage in enumerate(stages):
+        final = pd.Series(maturity <= stage, index=cells.set_index(keys).index).sort_index()
+        perturbed = _perturbed_above(cells, maturity, stage, seed)
+        after = suppression(perturbed)
+        assert (after[final] == base[final]).all(), (stage, after[final][after[final] != base[final]].head())
+        after_at_once = suppression(perturbed, at_once=True)
+        changed_at_once += int((after_at_once[final] != base_at_once[final]).sum())
+    assert changed_at_once > 0  # solved at once, later rows move final cells
+
+
 def test_a_leak_no_suppressible_cell_can_hide_is_reported_unprotectable():
     """A suppressed count whose complement is a cell the rule does not cover (here a cell
     marked not suppressible): protect() cannot hide it and says so, never silently."""
@@ -358,40 +488,54 @@ def test_cycle_closing_leaves_nothing_a_plain_lstsq_recovers(demo_config):
         got = fast[fast["metric_date"] == day].set_index(keys[1:]).loc[
             group.set_index(keys[1:]).index, "is_suppressed"].to_numpy()
         assert _plain_leaks(group, shapes, group["is_suppressed"].to_numpy())  # layers 1-2 leak
-        assert not _plain_leaks(group, shapes, got), day
+        assert not _plain_leaks(group, shapes, got, privacy.maturities(group, shapes)), day
         assert group["is_suppressed"].sum() < got.sum()
 
 
-def _plain_leaks(group: pd.DataFrame, shapes, suppressed: np.ndarray) -> list[tuple[int, list[int]]]:
+def _plain_leaks(group: pd.DataFrame, shapes, suppressed: np.ndarray,
+                 maturity: np.ndarray | None = None) -> list[tuple[int, list[int]]]:
     """The straightforward audit: for every quantity, one least-squares solve of every
     suppressed part over all published rows and the margin constraints; returns each
     determined part with a non-zero truth (the group's unsuppressed parts) and the
-    published cells its recovery uses."""
+    published cells its recovery uses. With `maturity` (each cell's metric maturity), a
+    part that the published cells of strictly shorter maturity determine alone (a second
+    solve over only those rows) is that earlier publication, not counted."""
     records = group.to_dict("records")
     systems = privacy._systems_for(group, shapes)
     leaks = []
     for system in systems.values():
         index, constraints = privacy._basis(system)
-        rows = {row.tobytes(): (row, 0.0, None) for row in constraints}
-        for position, part, sets in system.observations:
-            value = records[position].get(part)
-            if not suppressed[position] and value is not None and not pd.isna(value):
-                functional = privacy._functional(system, index, sets)
-                rows.setdefault(functional.tobytes(), (functional, float(value), position))
+
+        def solve(published, unknown):
+            rows = {row.tobytes(): (row, 0.0, None) for row in constraints}
+            for position, part, sets in system.observations:
+                value = records[position].get(part)
+                if published[position] and value is not None and not pd.isna(value):
+                    functional = privacy._functional(system, index, sets)
+                    rows.setdefault(functional.tobytes(), (functional, float(value), position))
+            if not rows:  # nothing published, no constraint: nothing is determined
+                return rows, np.zeros((0, len(unknown))), np.full(len(unknown), np.inf)
+            known = np.array([r[0] for r in rows.values()])
+            targets = np.array([privacy._functional(system, index, sets) for _, _, sets in unknown]).T
+            coefficients, *_ = np.linalg.lstsq(known.T, targets, rcond=None)
+            residuals = np.linalg.norm(known.T @ coefficients - targets, axis=0)
+            return rows, coefficients, residuals
+
         unknown = [(p, part, sets) for p, part, sets in system.observations if suppressed[p]]
-        if not unknown or not rows:
+        if not unknown:
             continue
-        known = np.array([r[0] for r in rows.values()])
+        rows, coefficients, residuals = solve(~suppressed, unknown)
         values = np.array([r[1] for r in rows.values()])
         positions = [r[2] for r in rows.values()]
-        targets = np.array([privacy._functional(system, index, sets) for _, _, sets in unknown]).T
-        coefficients, *_ = np.linalg.lstsq(known.T, targets, rcond=None)
-        residuals = np.linalg.norm(known.T @ coefficients - targets, axis=0)
-        for j, (position, part, _) in enumerate(unknown):
+        for j, (position, part, sets) in enumerate(unknown):
             truth = records[position].get(part)
             recovered = float(coefficients[:, j] @ values)
             if residuals[j] >= 1e-6 or not privacy._is_leak(recovered, truth):
                 continue
+            if maturity is not None:
+                shorter = ~suppressed & (maturity < maturity[position])
+                if shorter.any() and solve(shorter, [(position, part, sets)])[2][0] < 1e-6:
+                    continue
             used = [positions[i] for i in np.flatnonzero(np.abs(coefficients[:, j]) > 1e-9)]
             leaks.append((position, [p for p in used if p is not None]))
     return leaks
