@@ -162,7 +162,7 @@ class CycleCloser:
                     yield columns, coefficients, extra
         elif len(values) == 1:  # column margin (or a subtotal over ages) of one table
             (x,) = values
-            for a in ages:
+            for a in sorted(ages):  # a set of strings: sorted, or the choice depends on the hash seed
                 for y in values_all:
                     if y == x:
                         continue

@@ -10,6 +10,7 @@ every determined value checked against the restricted truth.
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from pathlib import Path
 
@@ -355,6 +356,37 @@ def test_a_final_cells_suppression_ignores_every_longer_maturity(demo_config):
         after_at_once = suppression(perturbed, at_once=True)
         changed_at_once += int((after_at_once[final] != base_at_once[final]).sum())
     assert changed_at_once > 0  # solved at once, later rows move final cells
+
+
+_PROTECT_IN_A_FRESH_PROCESS = """
+import sys, duckdb
+from tsw import privacy
+with duckdb.connect(sys.argv[1], read_only=True) as con:
+    cells = con.execute(
+        "select * from int_metric_suppression__daily where metric_date in (select metric_date "
+        "from int_metric_suppression__daily group by 1 having bool_or(is_suppressed) order by 1 limit 6)"
+    ).df()
+    shapes = privacy.metric_shapes(*(con.execute(f"select * from {t}").df()
+                                     for t in ("metric_registry", "ref_segment_values", "ref_age_bands")))
+out = privacy.protect(cells, shapes, ["metric_date"])
+keys = ["metric_date", "metric_name", *privacy.SEGMENT_COLUMNS]
+print(sorted(map(str, out.loc[out["is_suppressed"], keys].astype(str).agg("|".join, axis=1))))
+"""
+
+
+def test_protect_does_not_depend_on_the_hash_seed(demo_config):
+    """Every nightly is a new process with its own string-hash seed: protect() must choose
+    the same cells whatever it is (a set of age bands iterated in hash order once made
+    two processes pick different cycles, and a nightly changed final cells)."""
+    import subprocess
+    import sys
+
+    runs = [
+        subprocess.run([sys.executable, "-c", _PROTECT_IN_A_FRESH_PROCESS, str(demo_config.db_path)],
+                       env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True).stdout
+        for seed in ("1", "2", "3")
+    ]
+    assert runs[0] and runs[0] == runs[1] == runs[2]
 
 
 def test_a_leak_no_suppressible_cell_can_hide_is_reported_unprotectable():
