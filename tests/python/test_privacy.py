@@ -297,6 +297,22 @@ def test_a_longer_maturity_cell_is_hidden_to_protect_a_final_one():
     assert privacy.recoverable(privacy.determined_parts(_published(protected), shapes, ["metric_date"])).empty
 
 
+def _first_days_with_suppression(db: Path, days: int) -> tuple[pd.DataFrame, dict]:
+    """The layer 1-2 cells of a build's first `days` days with a suppressed cell, and the shapes."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        cells = con.execute(f"""
+            select * from int_metric_suppression__daily
+            where metric_date in (
+                select metric_date from int_metric_suppression__daily
+                group by metric_date having bool_or(is_suppressed) order by metric_date limit {days}
+            )
+        """).df()
+        registry = con.execute("select * from metric_registry").df()
+        segment_values = con.execute("select * from ref_segment_values").df()
+        age_bands = con.execute("select * from ref_age_bands").df()
+    return cells, privacy.metric_shapes(registry, segment_values, age_bands)
+
+
 def _perturbed_above(cells: pd.DataFrame, maturity: np.ndarray, stage: int, seed: int) -> pd.DataFrame:
     """Later rows for every metric that is not yet final at `stage`: new values and
     new layer 1-2 flags for the cells of longer maturity, the rest untouched."""
@@ -318,18 +334,7 @@ def test_a_final_cells_suppression_ignores_every_longer_maturity(demo_config):
     metrics are final) leaves the suppression of every cell of maturity <= m as it was.
     The same perturbation does change final cells when a day is solved at once (the
     decision before maturity order), so the test can fail."""
-    with duckdb.connect(str(demo_config.db_path), read_only=True) as con:
-        cells = con.execute("""
-            select * from int_metric_suppression__daily
-            where metric_date in (
-                select metric_date from int_metric_suppression__daily
-                group by metric_date having bool_or(is_suppressed) order by metric_date limit 3
-            )
-        """).df()
-        registry = con.execute("select * from metric_registry").df()
-        segment_values = con.execute("select * from ref_segment_values").df()
-        age_bands = con.execute("select * from ref_age_bands").df()
-    shapes = privacy.metric_shapes(registry, segment_values, age_bands)
+    cells, shapes = _first_days_with_suppression(demo_config.db_path, 3)
     keys = ["metric_date", "metric_name", *privacy.SEGMENT_COLUMNS]
     cells = cells.sort_values(keys, kind="stable").reset_index(drop=True)
     maturity = privacy.maturities(cells, shapes)
@@ -501,18 +506,7 @@ def test_cycle_closing_leaves_nothing_a_plain_lstsq_recovers(demo_config):
     over all published rows), reimplemented here independently, recovers, on a few demo
     days. (It need not hide fewer cells than the greedy it replaced, `_plain_protect`: on
     these toy seed days it hides a few more, see docs/privacy.md.)"""
-    with duckdb.connect(str(demo_config.db_path), read_only=True) as con:
-        cells = con.execute("""
-            select * from int_metric_suppression__daily
-            where metric_date in (
-                select metric_date from int_metric_suppression__daily
-                group by metric_date having bool_or(is_suppressed) order by metric_date limit 2
-            )
-        """).df()
-        registry = con.execute("select * from metric_registry").df()
-        segment_values = con.execute("select * from ref_segment_values").df()
-        age_bands = con.execute("select * from ref_age_bands").df()
-    shapes = privacy.metric_shapes(registry, segment_values, age_bands)
+    cells, shapes = _first_days_with_suppression(demo_config.db_path, 2)
     keys = ["metric_date", "metric_name", *privacy.SEGMENT_COLUMNS]
     fast = privacy.protect(cells, shapes, ["metric_date"])
     for day, group in cells.groupby("metric_date"):
