@@ -529,8 +529,7 @@ def recoverable(audit: pd.DataFrame) -> pd.DataFrame:
     publication, final before this cell existed, not this cell's."""
     if audit.empty:
         return audit
-    mask = [bool(d) and _is_leak(r, t) for d, r, t in zip(audit["is_determined"], audit["recovered"], audit["truth"])]
-    mask = np.array(mask, dtype=bool)
+    mask = _determined_non_zero(audit)
     if "disclosed_by_final" in audit.columns:
         mask &= ~audit["disclosed_by_final"].fillna(False).to_numpy(dtype=bool)
     return audit[mask]
@@ -543,8 +542,15 @@ def disclosed_by_final(audit: pd.DataFrame) -> pd.DataFrame:
     Layer 3 in maturity order cannot hide them without changing a final cell."""
     if audit.empty or "disclosed_by_final" not in audit.columns:
         return audit.head(0)
-    mask = [bool(d) and _is_leak(r, t) for d, r, t in zip(audit["is_determined"], audit["recovered"], audit["truth"])]
-    return audit[np.array(mask, dtype=bool) & audit["disclosed_by_final"].to_numpy(dtype=bool)]
+    return audit[_determined_non_zero(audit) & audit["disclosed_by_final"].to_numpy(dtype=bool)]
+
+
+def _determined_non_zero(audit: pd.DataFrame) -> np.ndarray:
+    """Per audit row: determined, with a non-zero truth (`_is_leak`)."""
+    return np.array(
+        [bool(d) and _is_leak(r, t) for d, r, t in zip(audit["is_determined"], audit["recovered"], audit["truth"])],
+        dtype=bool,
+    )
 
 
 def protect(cells: pd.DataFrame, shapes: dict[str, MetricShape], group_keys: list[str]) -> pd.DataFrame:
